@@ -1,0 +1,45 @@
+# The two newcomer commands are `make book` and `make test`; each sets up what it needs on first use
+# (.venv with the pinned packages, Debian packages when it can) and reuses it afterwards.
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: book test check-book setup export clean-nbs bench clean help
+
+help:
+	@echo "make book        build the HTML book into _build/html (runs every chapter)"
+	@echo "make test        run every test: export sync, clean notebooks, notebook checks, pytest"
+	@echo "make check-book  open every page of the built book in headless Chromium and check it"
+	@echo "make export      export the notebooks into mytorch/ and clean them (after editing a notebook)"
+	@echo "make bench       run the benchmarks in bench/"
+
+setup:
+	@.ci/sysdeps
+	@.ci/venv
+
+book: setup
+	@.ci/mathjax
+	$(BIN)/jupyter-book build --all -W --keep-going --path-output . .
+	@echo
+	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html in a browser."
+
+test: setup
+	@.ci/check-sync
+	$(BIN)/nbdev_test --n_workers 2
+	$(BIN)/pytest -q tests
+
+check-book:
+	@test -f _build/html/index.html || $(MAKE) book
+	@.ci/sysdeps
+	$(BIN)/python tests/browser_check.py _build/html
+
+export: setup
+	$(BIN)/nbdev_export
+	$(BIN)/nbdev_clean
+
+bench: setup
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf _build .jupyter_cache .pytest_cache

@@ -1,0 +1,166 @@
+"""Open every page of the built book in headless Chromium (Debian's) and fail on what a reader would see as broken.
+
+    python tests/browser_check.py _build/html [--screenshots DIR]
+
+Per page it fails on: no title or no <h1>; a console error, an uncaught page error or a failed request; math left
+as raw TeX (a math element MathJax did not typeset); an image that did not load; a visible `#|` directive line;
+an internal link to a missing page or a missing #anchor. Pages are served from a local HTTP server on 127.0.0.1,
+so the check sees what a browser on a web server would. A screenshot of each page is saved for people to look at.
+Exit status 1 if any page fails. This is a script, not a pytest file: CI runs it after `make book`.
+"""
+import argparse
+import functools
+import html.parser
+import http.server
+import os
+import shutil
+import sys
+import threading
+import urllib.parse
+from pathlib import Path
+
+SKIP = {"genindex.html", "search.html", "py-modindex.html"}
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def find_chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    sys.exit("browser check: no Chromium found. Install Debian's: apt-get install chromium chromium-driver")
+
+
+def pages(root):
+    "Every content page of the book (relative paths), leaving out Sphinx's generated index and search pages."
+    out = []
+    for p in sorted(root.rglob("*.html")):
+        rel = p.relative_to(root)
+        if rel.parts[0].startswith("_") or rel.name in SKIP:
+            continue
+        out.append(rel.as_posix())
+    return out
+
+
+class _Anchors(html.parser.HTMLParser):
+    "Collects the ids (anchors) and the href targets of one HTML file."
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("name"):
+            self.ids.add(a["name"])
+        if tag == "a" and a.get("href"):
+            self.hrefs.append(a["href"])
+
+
+@functools.lru_cache(maxsize=None)
+def parse(path):
+    p = _Anchors()
+    p.feed(Path(path).read_text(encoding="utf-8", errors="replace"))
+    return p
+
+
+def broken_links(root, page):
+    "Internal links of `page` whose target file or #anchor does not exist."
+    bad = []
+    here = (root / page).parent
+    for href in parse(root / page).hrefs:
+        url = urllib.parse.urlparse(href)
+        if url.scheme or url.netloc or href.startswith(("mailto:", "javascript:")):
+            continue
+        target = (root / page) if not url.path else (here / urllib.parse.unquote(url.path)).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.exists():
+            bad.append(f"{href} (no file {target.relative_to(root.resolve()) if target.is_relative_to(root.resolve()) else target})")
+        elif url.fragment and target.suffix == ".html" and url.fragment not in parse(target).ids:
+            bad.append(f"{href} (no anchor #{url.fragment})")
+    return bad
+
+
+PAGE_JS = r"""
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  const problems = [];
+  const math = Array.from(document.querySelectorAll('.math, span.math, div.math'));
+  const raw = math.filter(el => !el.querySelector('mjx-container'));
+  if (raw.length) problems.push(`${raw.length} of ${math.length} math elements left as raw TeX, e.g. ${raw[0].textContent.slice(0, 60)}`);
+  const text = document.querySelector('main, article, body').innerText;
+  for (const pat of ['$$', '\\begin{', '\\frac{']) {
+    if (text.includes(pat)) problems.push(`raw TeX visible in the page text: ${pat}`);
+  }
+  const lines = text.split('\n').filter(l => l.trim().startsWith('#|'));
+  if (lines.length) problems.push(`visible nbdev directive line(s): ${lines.slice(0, 3).join(' | ')}`);
+  const imgs = Array.from(document.images);
+  const broken = imgs.filter(i => !(i.complete && i.naturalWidth > 0));
+  if (broken.length) problems.push(`broken image(s): ${broken.map(i => i.getAttribute('src')).slice(0, 3).join(', ')}`);
+  const h1 = document.querySelector('h1');
+  if (!document.title.trim() || !h1 || !h1.innerText.trim()) problems.push('page has no title or no <h1>');
+  return {problems, math: math.length, images: imgs.length, title: document.title};
+}
+"""
+
+
+def serve(root):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("html_dir")
+    ap.add_argument("--screenshots", default="_build/browser-check")
+    args = ap.parse_args()
+    root = Path(args.html_dir).resolve()
+    if not (root / "index.html").exists():
+        sys.exit(f"browser check: {root}/index.html not found; build the book first (make book)")
+    shots = Path(args.screenshots)
+    shots.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    server = serve(root)
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    failures = {}
+    todo = pages(root)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+        for page_path in todo:
+            problems = [f"broken internal link: {b}" for b in broken_links(root, page_path)]
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda m, p=problems: m.type == "error" and p.append(f"console error: {m.text}"))
+            page.on("pageerror", lambda e, p=problems: p.append(f"page error: {e}"))
+            page.on("requestfailed", lambda r, p=problems: p.append(f"request failed: {r.url} ({r.failure})"))
+            page.on("response", lambda r, p=problems: r.status >= 400 and p.append(f"HTTP {r.status}: {r.url}"))
+            page.goto(base + page_path, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            info = page.evaluate(PAGE_JS)
+            problems += info["problems"]
+            page.screenshot(path=str(shots / (page_path.replace("/", "__") + ".png")), full_page=False)
+            page.close()
+            status = "ok  " if not problems else "FAIL"
+            print(f"{status} {page_path}: '{info['title']}', {info['math']} math, {info['images']} images")
+            if problems:
+                failures[page_path] = problems
+        browser.close()
+    server.shutdown()
+    for page_path, problems in failures.items():
+        print(f"\n{page_path}:")
+        for p in problems:
+            print(f"  - {p}")
+    print(f"\n{len(todo)} pages checked; screenshots in {shots}")
+    print(f"browser-check: {len(todo) - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures or not todo else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
