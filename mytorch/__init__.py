@@ -1,0 +1,14 @@
+"""mytorch: a small PyTorch built from scratch on NumPy, one notebook at a time.
+
+`import mytorch` gives the complete `Tensor` (every chapter's methods) and PyTorch-style functions:
+`mytorch.tensor`, `mytorch.randn`, `mytorch.no_grad`, `mytorch.cat`, `mytorch.softmax`, ...
+The teaching modules `mytorch.manualgrad` (hand-written layers) and `mytorch.scalar` (the scalar `Value`)
+are imported as modules, not star-imported: their names (`Linear`, `MLP`, ...) belong to their chapters.
+"""
+__version__ = "0.1.0"
+
+from .autograd import *          # Tensor, Function, the engine, grad mode, creation functions, gradcheck
+from .ops import *               # reductions, shape ops, indexing, cat/stack/where/softmax (chapter 05)
+from . import autograd, ops, manualgrad, scalar
+from .viz import draw_graph
+from . import viz

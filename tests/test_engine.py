@@ -1,0 +1,221 @@
+"""Chapter 03: the backward engine itself: deep graphs without recursion, the children-counting order, no graph
+when nothing needs one, freeing of saved arrays, unbroadcast once per edge, gradcheck, and the Function contract."""
+import sys
+import weakref
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import mytorch
+from mytorch import Function, Tensor, gradcheck, unbroadcast
+from mytorch.autograd import GradcheckError, _graph_dependencies
+
+
+def test_100k_op_chain_backpropagates():
+    x = mytorch.tensor(1.0, requires_grad=True)
+    xt = torch.tensor(1.0, requires_grad=True)
+    y, yt = x, xt
+    for _ in range(100_000):
+        y = y * 1.00001
+    for _ in range(100_000):
+        yt = yt * 1.00001
+    y.backward(); yt.backward()
+    assert abs(x.grad.item() - xt.grad.item()) < 1e-3 * xt.grad.item()
+    assert abs(x.grad.item() - np.e) < 1e-2
+
+
+def test_engine_does_not_recurse():
+    x = mytorch.tensor([1.0, 2.0], requires_grad=True)
+    y = x
+    for _ in range(3_000):
+        y = y + 1.0
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(250)          # a recursive walk of 3,000 nodes would need > 3,000 frames
+    try:
+        y.sum().backward()
+    finally:
+        sys.setrecursionlimit(limit)
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
+class Counted(Function):
+    "Multiply by 2, counting backward calls per node."
+    calls = []
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return a * 2
+    @staticmethod
+    def backward(ctx, g):
+        Counted.calls.append(ctx)
+        return g * 2
+
+
+def test_each_node_runs_once_after_all_its_consumers():
+    Counted.calls = []
+    x = mytorch.tensor([1.0, -1.0], requires_grad=True)
+    a = Counted.apply(x)                 # used by three consumers
+    b = Counted.apply(a * a)
+    c = Counted.apply(a + b)
+    d = (a.exp() + b * c).sum()
+    deps = _graph_dependencies(d.grad_fn)
+    assert deps[a.grad_fn] == 4          # a*a counts twice, a+b and a.exp() once each
+    d.backward()
+    assert Counted.calls.count(a.grad_fn) == 1 and len(Counted.calls) == 3
+    # order: every consumer of a ran before a
+    assert Counted.calls.index(a.grad_fn) > Counted.calls.index(b.grad_fn)
+    assert Counted.calls.index(b.grad_fn) > Counted.calls.index(c.grad_fn)
+    xt = torch.tensor([1.0, -1.0], requires_grad=True)
+    at = xt * 2; bt = (at * at) * 2; ct = (at + bt) * 2
+    (at.exp() + bt * ct).sum().backward()
+    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-5)
+
+
+def test_no_graph_under_no_grad_or_without_requires_grad():
+    ctxs = []
+    class Spy(Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctxs.append(ctx); ctx.save_for_backward(a); return a + 1
+        @staticmethod
+        def backward(ctx, g): return g
+    w = mytorch.tensor([1.0, 2.0], requires_grad=True)
+    with mytorch.no_grad():
+        r1 = Spy.apply(w)
+    r2 = Spy.apply(mytorch.tensor([1.0, 2.0]))
+    for r, ctx in zip((r1, r2), ctxs):
+        assert r.grad_fn is None and not r.requires_grad and ctx.saved_tensors == ()
+    r3 = Spy.apply(w)
+    assert r3.grad_fn is ctxs[2] and ctxs[2].saved_tensors[0] is w.data
+    ops = [lambda t: t + t, lambda t: t * 2.0, lambda t: t @ t, lambda t: t.exp(), lambda t: t.sum(dim=0),
+           lambda t: t.mean(), lambda t: (t ** 2).sqrt(), lambda t: t.sigmoid(), lambda t: t.clone(), lambda t: t.double()]
+    with mytorch.no_grad():
+        for op in ops:
+            assert op(w).grad_fn is None
+    for op in ops:
+        assert op(mytorch.tensor([1.0, 2.0])).grad_fn is None
+        assert op(w).grad_fn is not None
+
+
+def test_saved_arrays_freed_after_backward_unless_retained():
+    x = mytorch.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).exp().sin()
+    nodes = list(_graph_dependencies(y.sum().grad_fn))
+    y.sum().backward(retain_graph=True)
+    assert all(n._saved != () for n in nodes if type(n).__name__ in ("Mul", "Exp", "Sin"))
+    z = y.sum(); nodes = list(_graph_dependencies(z.grad_fn))
+    z.backward()
+    assert all(n._saved == () for n in nodes)
+
+
+def test_graph_is_released_with_its_output():
+    x = mytorch.tensor(np.ones(1000), requires_grad=True)
+    y = (x * 2.0).exp()
+    ref = weakref.ref(y.grad_fn)
+    del y
+    assert ref() is None                    # no reference cycles: freed at once, no gc needed
+
+
+def test_accumulation_copies_the_first_gradient():
+    a = mytorch.tensor([1.0, 2.0], requires_grad=True)
+    b = mytorch.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()                # Add returns the same array for both inputs
+    assert a.grad.data is not b.grad.data
+    a.grad.data += 10
+    assert b.grad.tolist() == [1.0, 1.0]
+
+
+def test_backward_contract_errors():
+    class TooMany(Function):
+        @staticmethod
+        def forward(ctx, a): return a * 1
+        @staticmethod
+        def backward(ctx, g): return g, g
+    class WrongShape(Function):
+        @staticmethod
+        def forward(ctx, a): return a.sum()
+        @staticmethod
+        def backward(ctx, g): return np.ones(7)
+    x = mytorch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="returned 2 gradients"):
+        TooMany.apply(x).sum().backward()
+    with pytest.raises(RuntimeError, match="cannot be summed to shape"):
+        WrongShape.apply(x).backward()
+
+
+def test_needs_input_grad_and_python_numbers():
+    seen = {}
+    class Spy(Function):
+        @staticmethod
+        def forward(ctx, a, b, scale):
+            seen["types"] = (type(a), type(b), type(scale)); seen["needs"] = ctx.needs_input_grad
+            return a * b * scale
+        @staticmethod
+        def backward(ctx, g): return None, g, None
+    w = mytorch.tensor([1.0], requires_grad=True)
+    Spy.apply(mytorch.tensor([2.0]), w, 3.0).sum().backward()
+    assert seen["types"] == (np.ndarray, np.ndarray, float) and seen["needs"] == (False, True, False)
+    assert w.grad.tolist() == [1.0]         # only what backward returned, the engine does not scale
+
+
+def test_backward_may_return_broadcast_shaped_gradients():
+    class Bias(Function):        # returns the gradient in the output's (broadcast) shape for both inputs
+        @staticmethod
+        def forward(ctx, x, b): return x + b
+        @staticmethod
+        def backward(ctx, g): return g, g
+    x = mytorch.tensor(np.ones((4, 3)), requires_grad=True)
+    b = mytorch.tensor(np.zeros((1, 3)), requires_grad=True)
+    Bias.apply(x, b).backward(np.arange(12.0).reshape(4, 3))
+    assert b.grad.shape == (1, 3) and b.grad.tolist() == [[18.0, 22.0, 26.0]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_unbroadcast_is_the_adjoint_of_broadcasting(data):
+    shapes, out = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=1, min_dims=0, max_dims=4, max_side=3))
+    shape = shapes[0]
+    g = data.draw(hnp.arrays(np.float64, out, elements=st.floats(-3, 3)))
+    v = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-3, 3)))
+    r = unbroadcast(g, shape)
+    assert r.shape == tuple(shape)
+    # <unbroadcast(g), v> == <g, broadcast(v)>: summing is the adjoint of copying
+    np.testing.assert_allclose(np.sum(r * v), np.sum(g * np.broadcast_to(v, out)), rtol=1e-9, atol=1e-9)
+
+
+def test_gradcheck_accepts_right_and_rejects_wrong():
+    rng = np.random.default_rng(0)
+    x = mytorch.tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    assert gradcheck(lambda x: (x * x).sin().sum(dim=0), x)
+    assert x.grad is None
+    class Wrong(Function):
+        @staticmethod
+        def forward(ctx, a): ctx.save_for_backward(a); return np.sin(a)
+        @staticmethod
+        def backward(ctx, g): return g * np.cos(ctx.saved_tensors[0]) * 1.01
+    with pytest.raises(GradcheckError, match=r"gradient of input 0 \(shape \(3, 2\)\)"):
+        gradcheck(Wrong.apply, x)
+    with pytest.raises(GradcheckError, match="requires grad"):
+        gradcheck(lambda x: x * 2.0, mytorch.tensor([1.0]))
+    idx = mytorch.tensor([0, 1])           # integer inputs pass through unchanged
+    assert gradcheck(lambda x, i: x * i, (mytorch.tensor([1.0, 2.0], requires_grad=True), idx))
+    assert idx.dtype == mytorch.int64
+
+
+def test_add_to_class_refuses_a_second_definition():
+    def other(self): return 0
+    other.__module__ = "somebody_else"
+    with pytest.raises(RuntimeError, match="already defined"):
+        mytorch.add_to_class(Tensor, "exp")(other)
+    assert Tensor.exp.__module__ == "mytorch.autograd"
+    assert Tensor.sum.__name__ == "sum" and "Sum over" in Tensor.sum.__doc__
+
+
+def test_public_functions_have_docstrings():
+    import mytorch.autograd as ag
+    missing = [n for n in ag.__all__ if callable(getattr(ag, n)) and not isinstance(getattr(ag, n), np.dtype)
+               and not (getattr(ag, n).__doc__ or "").strip()]
+    assert not missing, missing
