@@ -69,3 +69,18 @@ def test_exported_modules_depend_on_numpy_only():
             "{'torch', 'matplotlib', 'graphviz', 'fastcore', 'nbdev', 'scipy', 'pandas'}); print(bad); sys.exit(bool(bad))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, f"`import mytorch` pulls in non-runtime packages: {r.stdout} {r.stderr}"
+
+
+MAX_CODE_LINE = 92   # what fits the book's code column without a scroll bar (nbs/_static/mytorch.css)
+
+
+def test_code_lines_fit_the_page():
+    long = []
+    for nb in sorted((ROOT / "nbs").glob("*.ipynb")):
+        for c in json.loads(nb.read_text())["cells"]:
+            if c["cell_type"] != "code":
+                continue
+            for line in "".join(c["source"]).splitlines():
+                if len(line) > MAX_CODE_LINE and not line.lstrip().startswith("#|"):
+                    long.append(f"{nb.name}: {len(line)} chars: {line[:60]}...")
+    assert not long, f"{len(long)} code lines longer than {MAX_CODE_LINE} characters:\n" + "\n".join(long[:20])
