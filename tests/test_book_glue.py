@@ -30,9 +30,11 @@ def test_default_exp_cell_is_dropped_and_exports_are_labelled_with_the_module():
 
 def test_hide_exporti_eval_false_become_tags_and_directives_disappear():
     out = nbdev_book.transform(nb("#| default_exp ops", "#| hide\nimport x", "#| exporti\ndef _g(): pass",
-                                  "#| eval: false\nslow()", "#|echo: false\nshow()", "#| output: false\nquiet()"))
+                                  "#| eval: false\nslow()", "#|echo: false\nshow()", "#| output: false\nquiet()",
+                                  "#| code-fold: true\nplot()"))
     code = [c for c in out.cells if c.cell_type == "code"]
-    assert [tags(c) for c in code] == [["remove-cell"], ["hide-input"], ["skip-execution"], ["remove-input"], ["remove-output"]]
+    assert [tags(c) for c in code] == [["remove-cell"], ["hide-input"], ["skip-execution"], ["remove-input"], ["remove-output"],
+                                        ["hide-input"]]
     assert all("#|" not in c.source for c in out.cells if c.cell_type == "code")
 
 

@@ -7,6 +7,7 @@ display cells meant for the package only. This module is registered in `_config.
 - drops `#| default_exp` cells (they only tell nbdev where to export) and remembers the module name;
 - turns `#| hide` into the `remove-cell` tag (the cell still runs, it is just not shown);
 - turns `#| exporti` into `hide-input` (an internal helper: collapsed, still one click away);
+- turns `#| code-fold: true` into `hide-input` too (for cells whose code only draws a figure);
 - turns `#| eval: false` into `skip-execution`, `#| echo: false` into `remove-input`, `#| output: false`
   into `remove-output`;
 - strips every `#|` line from the code that is shown;
@@ -66,7 +67,7 @@ def transform(nb):
             cells.append(label)
         if "hide" in d:
             _tags(cell).append("remove-cell")
-        if "exporti" in d:
+        if "exporti" in d or d.get("code-fold", "").lower().startswith("true"):
             _tags(cell).append("hide-input")
         if d.get("eval", "").lower().startswith("false"):
             _tags(cell).append("skip-execution")
