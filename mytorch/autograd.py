@@ -24,30 +24,39 @@ def get_default_dtype():
 
 # %% ../nbs/03_autograd.ipynb #9e1568fd
 def _as_array(data, dtype=None):
-    "NumPy array for `data`, with PyTorch's dtype rules: Python floats -> float32, ints -> int64."
+    """NumPy array for `data`, with PyTorch's dtype rules: Python floats -> float32,
+    ints -> int64."""
     if isinstance(data, Tensor): data = data.data
     if dtype is not None: return np.array(data, dtype=dtype)
     if isinstance(data, np.ndarray) or isinstance(data, np.generic): return np.array(data)
     arr = np.array(data)
     if arr.dtype == np.float64: arr = arr.astype(float32)
     elif arr.dtype.kind in "iu": arr = arr.astype(int64)
-    elif arr.dtype.kind not in "fb": raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} (numpy dtype {arr.dtype}); hint: pass numbers, nested lists of numbers or a numeric array")
+    elif arr.dtype.kind not in "fb":
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
+                        f"(numpy dtype {arr.dtype}); hint: pass numbers, nested lists of "
+                        "numbers or a numeric array")
     return arr
 
 # %% ../nbs/03_autograd.ipynb #d71b62a8
 class _Version:
-    "A tensor's version counter: every in-place change bumps it; saved arrays remember the value they saw."
+    """A tensor's version counter: every in-place change bumps it; saved arrays remember
+    the value they saw."""
     __slots__ = ("value",)
     def __init__(self): self.value = 0
 
-def _fmt_shape(shape): return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+def _fmt_shape(shape):
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 class Tensor:
-    """An n-dimensional array that can remember how it was computed, so gradients can flow back through it.
+    """An n-dimensional array that can remember how it was computed, so gradients can flow
+    back through it.
 
-    `data` is the NumPy array; `requires_grad`, `grad`, `grad_fn` and `is_leaf` mean what they mean in PyTorch."""
+    `data` is the NumPy array; `requires_grad`, `grad`, `grad_fn` and `is_leaf` mean what
+    they mean in PyTorch."""
     __array_priority__ = 1000   # make `ndarray * Tensor` call Tensor.__rmul__
-    __hash__ = object.__hash__  # `==` is elementwise, yet tensors must stay usable as dict keys (optimizer state)
+    # `==` is elementwise, yet tensors must stay usable as dict keys (optimizer state)
+    __hash__ = object.__hash__
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self.data, self.grad, self.grad_fn = _as_array(data, dtype), None, None
@@ -58,7 +67,8 @@ class Tensor:
     def _make(cls, arr):
         "Wrap an array without copying or checking: the fast path used by every op."
         t = object.__new__(cls)
-        t.data, t.grad, t.grad_fn, t._version, t._requires_grad = arr, None, None, _Version(), False
+        t.data, t.grad, t.grad_fn = arr, None, None
+        t._version, t._requires_grad = _Version(), False
         return t
 
     # ------------------------------------------------------------ autograd flags
@@ -69,10 +79,12 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         if self.grad_fn is not None and not value:
-            raise RuntimeError("requires_grad: you can only change requires_grad flags of leaf tensors; "
-                               "hint: use .detach() to get a tensor that does not require grad")
+            raise RuntimeError("requires_grad: you can only change requires_grad flags "
+                               "of leaf tensors; hint: use .detach() to get a tensor "
+                               "that does not require grad")
         if value and self.data.dtype.kind != "f":
-            raise RuntimeError(f"requires_grad: only tensors of floating point dtype can require gradients (got {self.data.dtype}); "
+            raise RuntimeError(f"requires_grad: only tensors of floating point dtype can "
+                               f"require gradients (got {self.data.dtype}); "
                                "hint: make it with dtype=mytorch.float32 or call .float()")
         self._requires_grad = bool(value)
 
@@ -83,12 +95,15 @@ class Tensor:
 
     @property
     def is_leaf(self):
-        "True for tensors not made by a recorded op (inputs and parameters): only leaves get `.grad` by default."
+        """True for tensors not made by a recorded op (inputs and parameters): only leaves
+        get `.grad` by default."""
         return self.grad_fn is None
 
     def retain_grad(self):
         "Ask a non-leaf tensor to keep its `.grad` after backward (leaves always do)."
-        if not self._requires_grad: raise RuntimeError("retain_grad: can't retain_grad on a tensor that has requires_grad=False")
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that has "
+                               "requires_grad=False")
         if self.grad_fn is not None: self.grad_fn._retained = self
 
     # ------------------------------------------------------------ array facts
@@ -120,7 +135,9 @@ class Tensor:
     def item(self):
         "The value of a one-element tensor as a Python number."
         if self.data.size != 1:
-            raise RuntimeError(f"item: a Tensor with {self.data.size} elements cannot be converted to a Python scalar; hint: index or reduce it first")
+            raise RuntimeError(f"item: a Tensor with {self.data.size} elements cannot be "
+                               "converted to a Python scalar; "
+                               "hint: index or reduce it first")
         return self.data.item()
     def tolist(self):
         "Nested Python lists of Python numbers."
@@ -128,7 +145,8 @@ class Tensor:
     def numpy(self):
         "The underlying array (shared, not copied), as `torch.Tensor.numpy`."
         if self._requires_grad:
-            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; hint: use tensor.detach().numpy()")
+            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
+                               "hint: use tensor.detach().numpy()")
         return self.data
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
@@ -136,7 +154,8 @@ class Tensor:
     def __int__(self): return int(self.item())
     def __bool__(self):
         if self.data.size != 1:
-            raise RuntimeError(f"bool: a Tensor with {self.data.size} elements is ambiguous; hint: use .any() or .all()")
+            raise RuntimeError(f"bool: a Tensor with {self.data.size} elements is "
+                               "ambiguous; hint: use .any() or .all()")
         return bool(self.data)
 
     def detach(self):
@@ -149,17 +168,20 @@ class Tensor:
 
 # %% ../nbs/03_autograd.ipynb #431a7ad4
 def add_to_class(cls, name=None):
-    """Decorator that adds the function to `cls` as method `name` (default: the function's own name), d2l-style,
-    so a class can grow over several cells and chapters. Give `name` when the method's name would shadow a Python
-    builtin at module level (`@add_to_class(Tensor, "sum") def _sum(...)`). A method may be defined only once:
+    """Decorator that adds the function to `cls` as method `name` (default: the function's
+    own name), d2l-style, so a class can grow over several cells and chapters. Give `name`
+    when the method's name would shadow a Python builtin at module level
+    (`@add_to_class(Tensor, "sum") def _sum(...)`). A method may be defined only once:
     defining it again from another module raises."""
     def deco(fn):
         key = name or fn.__name__
         owner = _added_methods.get((cls, key))
-        # a notebook defines its methods in __main__ while `import mytorch` has already added the exported ones:
-        # that is the same method again, not a second definition
-        if owner is not None and owner != fn.__module__ and "__main__" not in (owner, fn.__module__):
-            raise RuntimeError(f"add_to_class: {cls.__name__}.{key} is already defined in {owner}")
+        # a notebook defines its methods in __main__ while `import mytorch` has already
+        # added the exported ones: that is the same method again, not a second definition
+        if (owner is not None and owner != fn.__module__
+                and "__main__" not in (owner, fn.__module__)):
+            raise RuntimeError(f"add_to_class: {cls.__name__}.{key} is already defined "
+                               f"in {owner}")
         _added_methods[(cls, key)] = fn.__module__
         fn.__name__, fn.__qualname__ = key, f"{cls.__name__}.{key}"
         setattr(cls, key, fn)
@@ -169,23 +191,27 @@ _added_methods = {}
 
 # %% ../nbs/03_autograd.ipynb #38c0432d
 def _float_mode(data):
-    "PyTorch prints floats as `1.` when all are whole (and not huge or tiny), else with 4 decimals."
+    """PyTorch prints floats as `1.` when all are whole (and not huge or tiny), else with
+    4 decimals."""
     finite = data[np.isfinite(data)]
     nonzero = np.abs(finite[finite != 0])
     whole = bool(np.all(finite == np.round(finite)))
-    sci = nonzero.size > 0 and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4 or nonzero.max() / nonzero.min() > 1e3)
+    sci = nonzero.size > 0 and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4
+                                or nonzero.max() / nonzero.min() > 1e3)
     return "maxprec_equal" if whole and not sci else "fixed"
 
 @add_to_class(Tensor)
 def __repr__(self):
     d = self.data
-    body = np.array2string(d, separator=", ", prefix="tensor(", precision=4, max_line_width=80, threshold=1000,
-                           edgeitems=3, floatmode=_float_mode(d) if d.dtype.kind == "f" and d.size else "maxprec")
+    mode = _float_mode(d) if d.dtype.kind == "f" and d.size else "maxprec"
+    body = np.array2string(d, separator=", ", prefix="tensor(", precision=4,
+                           max_line_width=80, threshold=1000, edgeitems=3, floatmode=mode)
     extras = []
     if d.dtype not in (float32, int64, bool_): extras.append(f"dtype=mytorch.{d.dtype}")
     if self.grad_fn is not None: extras.append(f"grad_fn={self.grad_fn!r}")
     elif self._requires_grad: extras.append("requires_grad=True")
-    return "tensor(" + body.replace(", ..., ", ",  ..., ") + "".join(", " + e for e in extras) + ")"
+    return ("tensor(" + body.replace(", ..., ", ",  ..., ")
+            + "".join(", " + e for e in extras) + ")")
 
 # %% ../nbs/03_autograd.ipynb #90cfc343
 class _GradMode: enabled = True
@@ -209,7 +235,8 @@ class _GradScope:
         return wrapper
 
 class _NoArgScope(_GradScope):
-    "A scope that also works as a bare decorator: `@no_grad` as well as `@no_grad()`, like PyTorch."
+    """A scope that also works as a bare decorator: `@no_grad` as well as `@no_grad()`,
+    like PyTorch."""
     def __new__(cls, fn=None):
         scope = super().__new__(cls)
         if fn is None: return scope
@@ -217,7 +244,8 @@ class _NoArgScope(_GradScope):
         return scope(fn)
 
 class no_grad(_NoArgScope):
-    "Context manager and decorator: operations inside record no graph (like `torch.no_grad`)."
+    """Context manager and decorator: operations inside record no graph
+    (like `torch.no_grad`)."""
     def __init__(self, fn=None): super().__init__(False)
 
 class enable_grad(_NoArgScope):
@@ -225,7 +253,8 @@ class enable_grad(_NoArgScope):
     def __init__(self, fn=None): super().__init__(True)
 
 class set_grad_enabled(_GradScope):
-    "Switch recording on or off: at once when called, for a `with` block, or as a decorator."
+    """Switch recording on or off: at once when called, for a `with` block, or as a
+    decorator."""
     def __init__(self, mode):
         super().__init__(bool(mode))
         self.prev, _GradMode.enabled = _GradMode.enabled, self.mode
@@ -238,12 +267,13 @@ class set_grad_enabled(_GradScope):
 class Function:
     """Base class of every differentiable operation, as `torch.autograd.Function`.
 
-    Subclasses write `forward(ctx, *inputs, **params)` and `backward(ctx, grad)` as static methods on NumPy arrays
-    (a Python number stays a number). `forward` returns one array. `backward` receives dL/d(output) and returns
-    one gradient per positional input of `forward` (`None` for inputs that need none): either in that input's
-    shape or in the output's broadcast shape, because the engine sums it back with `unbroadcast`.
-    Callers use `Op.apply(*inputs, **params)`. The object `apply` creates is the `ctx` during forward and, if a
-    graph is recorded, the output's `grad_fn` node."""
+    Subclasses write `forward(ctx, *inputs, **params)` and `backward(ctx, grad)` as static
+    methods on NumPy arrays (a Python number stays a number). `forward` returns one array.
+    `backward` receives dL/d(output) and returns one gradient per positional input of
+    `forward` (`None` for inputs that need none): either in that input's shape or in the
+    output's broadcast shape, because the engine sums it back with `unbroadcast`.
+    Callers use `Op.apply(*inputs, **params)`. The object `apply` creates is the `ctx`
+    during forward and, if a graph is recorded, the output's `grad_fn` node."""
 
     @staticmethod
     def forward(ctx, *inputs, **params): raise NotImplementedError
@@ -256,27 +286,35 @@ class Function:
 
     @property
     def saved_tensors(self):
-        "The saved arrays, after checking that they were not freed by a backward or changed in place since."
+        """The saved arrays, after checking that they were not freed by a backward or
+        changed in place since."""
         if self._freed:
-            raise RuntimeError(f"{self.name()}: trying to backward through the graph a second time (or to use saved "
-                "tensors after they were freed). Saved values are freed by .backward(); hint: pass retain_graph=True "
-                "to the first .backward() if you need to call it again.")
+            raise RuntimeError(f"{self.name()}: trying to backward through the graph a "
+                               "second time (or to use saved tensors after they were "
+                               "freed). Saved values are freed by .backward(); hint: pass "
+                               "retain_graph=True to the first .backward() if you need to "
+                               "call it again.")
         for counter, seen, arr in self._versions:
             if counter.value != seen:
-                raise RuntimeError(f"{self.name()}: one of the variables needed for gradient computation has been "
-                    f"modified by an inplace operation: [{arr.dtype} {list(arr.shape)}] is at version {counter.value}; "
-                    f"expected version {seen} instead. Hint: use an out-of-place op (x = x * 2, not x *= 2) or .clone().")
+                raise RuntimeError(
+                    f"{self.name()}: one of the variables needed for gradient computation "
+                    f"has been modified by an inplace operation: [{arr.dtype} "
+                    f"{list(arr.shape)}] is at version {counter.value}; expected version "
+                    f"{seen} instead. Hint: use an out-of-place op (x = x * 2, not x *= 2) "
+                    "or .clone().")
         return self._saved
 
     def name(self): return type(self).__name__ + "Backward"
     def __repr__(self): return f"<{self.name()}>"
 
-    # defaults of a node that records nothing (class attributes, so apply need not write them)
+    # defaults of a node that records nothing
+    # (class attributes, so apply need not write them)
     _record, _saved, _freed, _versions, _retained = False, (), False, (), None
 
     @classmethod
     def apply(cls, *args, **params):
-        "Run `forward` on the inputs' arrays; record a graph node when grad mode is on and an input requires grad."
+        """Run `forward` on the inputs' arrays; record a graph node when grad mode is on
+        and an input requires grad."""
         ctx = object.__new__(cls)
         arrays, needs = [], []
         for a in args:
@@ -284,13 +322,16 @@ class Function:
             else: arrays.append(a); needs.append(False)
         ctx.needs_input_grad = needs = tuple(needs)
         record = _GradMode.enabled and True in needs
-        if record: ctx._record = True                  # tells save_for_backward to keep what it is given
+        # tells save_for_backward to keep what it is given
+        if record: ctx._record = True
         out = cls.forward(ctx, *arrays, **params)
-        if type(out) is not np.ndarray: out = np.asarray(out)       # NumPy returns scalars for 0-d results
+        # NumPy returns scalars for 0-d results
+        if type(out) is not np.ndarray: out = np.asarray(out)
         if out.dtype == float64 and _promoted_from_ints(arrays): out = out.astype(float32)
         result = Tensor._make(out)
         if record:
-            edges, shapes = [], []                     # where each input's gradient goes, and its shape
+            # where each input's gradient goes, and its shape
+            edges, shapes = [], []
             for a, need in zip(args, needs):
                 if need: edges.append(a.grad_fn or a); shapes.append(a.data.shape)
                 else: edges.append(None); shapes.append(None)
@@ -302,14 +343,17 @@ class Function:
     def _free(self): self._saved, self._versions, self._freed = (), (), True
 
 def _promoted_from_ints(arrays):
-    "True when no input was float64, so a float64 result only comes from NumPy promoting ints (PyTorch: float32)."
+    """True when no input was float64, so a float64 result only comes from NumPy promoting
+    ints (PyTorch: float32)."""
     for a in arrays:
         if isinstance(a, (np.ndarray, np.generic)) and a.dtype == float64: return False
-        if isinstance(a, np.dtype) and a == float64: return False     # an explicitly requested dtype (Cast)
+        # an explicitly requested dtype (Cast)
+        if isinstance(a, np.dtype) and a == float64: return False
     return True
 
 def _saved_versions(saved, tensors):
-    "(version counter, its value now, array) for each tensor among `tensors` whose array was saved for backward."
+    """(version counter, its value now, array) for each tensor among `tensors` whose array
+    was saved for backward."""
     out = []
     for t in tensors:
         if isinstance(t, Tensor):
@@ -321,8 +365,9 @@ def _saved_versions(saved, tensors):
 def _shape(x): return _fmt_shape(np.shape(x))
 
 def _broadcast_error(op, a, b):
-    return RuntimeError(f"{op}: shapes {_shape(a)} and {_shape(b)} cannot be broadcast; hint: trailing dimensions "
-                        "must be equal or 1 (use reshape/unsqueeze to line them up)")
+    return RuntimeError(f"{op}: shapes {_shape(a)} and {_shape(b)} cannot be broadcast; "
+                        "hint: trailing dimensions must be equal or 1 "
+                        "(use reshape/unsqueeze to line them up)")
 
 class Add(Function):
     "a + b (broadcasting). VJP: (g, g)."
@@ -343,7 +388,8 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return (g * b if ctx.needs_input_grad[0] else None), (g * a if ctx.needs_input_grad[1] else None)
+        return ((g * b if ctx.needs_input_grad[0] else None),
+                (g * a if ctx.needs_input_grad[1] else None))
 
 # %% ../nbs/03_autograd.ipynb #f344a4cf
 @add_to_class(Tensor)
@@ -357,29 +403,39 @@ def __rmul__(self, other): return Mul.apply(other, self)
 
 # %% ../nbs/03_autograd.ipynb #50087723
 def unbroadcast(grad, shape):
-    """Sum `grad` down to `shape`: the adjoint of broadcasting an array of `shape` to `grad.shape`.
-    Leading axes that broadcasting added are summed away; axes where `shape` has 1 are summed with keepdims."""
+    """Sum `grad` down to `shape`: the adjoint of broadcasting an array of `shape` to
+    `grad.shape`.
+    Leading axes that broadcasting added are summed away; axes where `shape` has 1 are
+    summed with keepdims."""
     if grad.shape == shape: return grad      # the common case: nothing was broadcast
     shape = tuple(shape)
     if grad.shape == shape: return grad
     lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and grad.shape[lead + i] != 1)
     g = grad.sum(axis=axes, keepdims=True) if axes else grad
     if lead: g = g.reshape(g.shape[lead:])
     if g.shape != shape:
-        raise RuntimeError(f"unbroadcast: gradient of shape {grad.shape} cannot be summed to shape {shape}; hint: a backward returned a gradient of the wrong shape")
+        raise RuntimeError(f"unbroadcast: gradient of shape {grad.shape} cannot be summed "
+                           f"to shape {shape}; hint: a backward returned a gradient of the "
+                           "wrong shape")
     return g
 
 # %% ../nbs/03_autograd.ipynb #eaa53ed5
 def _accumulate(leaf, g):
-    "Add `g` into `leaf.grad`: the first gradient is copied (it may be shared with other nodes), later ones added in place."
-    if leaf.grad is None: leaf.grad = Tensor._make(np.array(g, dtype=leaf.data.dtype, copy=True))
-    else: leaf.grad.data += g
+    """Add `g` into `leaf.grad`: the first gradient is copied (it may be shared with other
+    nodes), later ones added in place."""
+    if leaf.grad is None:
+        leaf.grad = Tensor._make(np.array(g, dtype=leaf.data.dtype, copy=True))
+    else:
+        leaf.grad.data += g
 
 def _graph_dependencies(root):
-    "For every node reachable from `root`, how many edges lead into it: its number of consumers in this backward."
+    """For every node reachable from `root`, how many edges lead into it: its number of
+    consumers in this backward."""
     deps, stack = {root: 0}, [root]
-    while stack:                       # an explicit stack: no recursion, so deep graphs are fine
+    # an explicit stack: no recursion, so deep graphs are fine
+    while stack:
         for nxt in stack.pop().next_functions:
             if nxt is None or isinstance(nxt, Tensor): continue
             if nxt in deps: deps[nxt] += 1
@@ -387,7 +443,8 @@ def _graph_dependencies(root):
     return deps
 
 def _run_backward(root, grad, retain_graph=False):
-    "Reverse-mode sweep: a node runs only after every consumer has added its share to the node's gradient."
+    """Reverse-mode sweep: a node runs only after every consumer has added its share to the
+    node's gradient."""
     deps = _graph_dependencies(root)
     grads, ready = {root: grad}, [root]
     while ready:
@@ -397,7 +454,9 @@ def _run_backward(root, grad, retain_graph=False):
         in_grads = node.backward(node, g)
         if type(in_grads) is not tuple: in_grads = (in_grads,)
         if len(in_grads) != len(node.next_functions):
-            raise RuntimeError(f"{node.name()}: backward returned {len(in_grads)} gradients, but forward had {len(node.next_functions)} inputs")
+            raise RuntimeError(f"{node.name()}: backward returned {len(in_grads)} "
+                               f"gradients, but forward had {len(node.next_functions)} "
+                               "inputs")
         for nxt, gi, shape in zip(node.next_functions, in_grads, node.input_shapes):
             if nxt is None or gi is None: continue
             if type(gi) is not np.ndarray: gi = np.asarray(gi)
@@ -412,23 +471,30 @@ def _run_backward(root, grad, retain_graph=False):
 # %% ../nbs/03_autograd.ipynb #277d460e
 @add_to_class(Tensor)
 def backward(self, gradient=None, retain_graph=False):
-    """Compute d(self)/d(leaf) for every leaf that requires grad and add it to the leaf's `.grad`.
+    """Compute d(self)/d(leaf) for every leaf that requires grad and add it to the leaf's
+    `.grad`.
 
-    `gradient` is dL/d(self); it may be left out only for one-element tensors (then it is 1). The graph's saved
-    values are freed afterwards unless `retain_graph=True`."""
+    `gradient` is dL/d(self); it may be left out only for one-element tensors (then it
+    is 1). The graph's saved values are freed afterwards unless `retain_graph=True`."""
     if not self._requires_grad:
-        raise RuntimeError("backward: element 0 of tensors does not require grad and does not have a grad_fn; "
-                           "hint: create the inputs with requires_grad=True (and not inside no_grad())")
+        raise RuntimeError("backward: element 0 of tensors does not require grad and does "
+                           "not have a grad_fn; hint: create the inputs with "
+                           "requires_grad=True (and not inside no_grad())")
     if gradient is None:
         if self.data.size != 1:
-            raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs, got shape {_fmt_shape(self.shape)}; "
-                               "hint: reduce it first (.sum() or .mean()) or pass gradient=a tensor of the same shape")
+            raise RuntimeError(f"backward: grad can be implicitly created only for scalar "
+                               f"outputs, got shape {_fmt_shape(self.shape)}; hint: reduce "
+                               "it first (.sum() or .mean()) or pass gradient=a tensor of "
+                               "the same shape")
         gradient = np.ones_like(self.data)
     else:
-        gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.data.dtype)
+        gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
+                              dtype=self.data.dtype)
         if gradient.shape != self.shape:
-            raise RuntimeError(f"backward: gradient has shape {_fmt_shape(gradient.shape)} but the tensor has shape {_fmt_shape(self.shape)}; "
-                               "hint: pass a gradient of the tensor's own shape")
+            raise RuntimeError(f"backward: gradient has shape "
+                               f"{_fmt_shape(gradient.shape)} but the tensor has shape "
+                               f"{_fmt_shape(self.shape)}; hint: pass a gradient of the "
+                               "tensor's own shape")
     if self.grad_fn is None: _accumulate(self, gradient)
     else: _run_backward(self.grad_fn, gradient, retain_graph)
 
@@ -437,17 +503,21 @@ class GradcheckError(RuntimeError):
     "Raised by `gradcheck` when an analytic gradient disagrees with finite differences."
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
-    """Check the gradients `fn` computes by backward against central differences, in float64.
+    """Check the gradients `fn` computes by backward against central differences, in
+    float64.
 
-    `inputs` is a tensor or a sequence of tensors; those with `requires_grad` are checked. The output (any shape) is
-    projected on a fixed random direction v, so one backward gives v·J for every input, which is compared with
-    (f(x+eps) - f(x-eps)) / 2eps of the same projection. Returns True, or raises `GradcheckError` naming the worst element."""
+    `inputs` is a tensor or a sequence of tensors; those with `requires_grad` are checked.
+    The output (any shape) is projected on a fixed random direction v, so one backward
+    gives v·J for every input, which is compared with (f(x+eps) - f(x-eps)) / 2eps of the
+    same projection. Returns True, or raises `GradcheckError` naming the worst element."""
     if isinstance(inputs, Tensor): inputs = (inputs,)
-    xs = [Tensor(x.data.astype(float64) if x.dtype.kind == "f" else x.data, requires_grad=x.requires_grad)
+    xs = [Tensor(x.data.astype(float64) if x.dtype.kind == "f" else x.data,
+                 requires_grad=x.requires_grad)
           if isinstance(x, Tensor) else x for x in inputs]
     out = fn(*xs)
     if not isinstance(out, Tensor) or not out.requires_grad:
-        raise GradcheckError("gradcheck: fn must return a tensor that requires grad (does any input have requires_grad=True?)")
+        raise GradcheckError("gradcheck: fn must return a tensor that requires grad "
+                             "(does any input have requires_grad=True?)")
     v = np.random.default_rng(seed).standard_normal(out.shape)
     out.backward(v.astype(out.dtype))
     def projected():
@@ -466,9 +536,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         err = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         if (err > 0).any():
             idx = np.unravel_index(np.argmax(err), x.shape)
-            raise GradcheckError(f"gradcheck: gradient of input {k} (shape {_fmt_shape(x.shape)}) is wrong at index {tuple(map(int, idx))}: "
-                f"backward gives {analytic[idx]:.6g}, finite differences give {numeric[idx]:.6g} "
-                f"({int((err > 0).sum())} of {x.data.size} elements off by more than atol={atol}, rtol={rtol})")
+            raise GradcheckError(
+                f"gradcheck: gradient of input {k} (shape {_fmt_shape(x.shape)}) is wrong "
+                f"at index {tuple(map(int, idx))}: backward gives {analytic[idx]:.6g}, "
+                f"finite differences give {numeric[idx]:.6g} ({int((err > 0).sum())} of "
+                f"{x.data.size} elements off by more than atol={atol}, rtol={rtol})")
     return True
 
 # %% ../nbs/03_autograd.ipynb #d7295bc4
@@ -540,24 +612,33 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         if np.ndim(a) == 0 or np.ndim(b) == 0:
-            raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes {_shape(a)} and {_shape(b)}; hint: use * for scalars")
+            raise RuntimeError(f"matmul: both arguments need at least 1 dimension, "
+                               f"got shapes {_shape(a)} and {_shape(b)}; "
+                               "hint: use * for scalars")
         if np.shape(a)[-1] != np.shape(b)[-2 if np.ndim(b) > 1 else 0]:
-            raise RuntimeError(f"matmul: inner dimensions differ: {_shape(a)} @ {_shape(b)}; hint: the last dim of the left "
-                               "operand must equal the second-to-last of the right (transpose one with .T?)")
-        try: out = np.matmul(a, b)
-        except ValueError: raise RuntimeError(f"matmul: batch dimensions cannot be broadcast: {_shape(a)} @ {_shape(b)}") from None
+            raise RuntimeError(f"matmul: inner dimensions differ: {_shape(a)} @ "
+                               f"{_shape(b)}; hint: the last dim of the left operand "
+                               "must equal the second-to-last of the right "
+                               "(transpose one with .T?)")
+        try:
+            out = np.matmul(a, b)
+        except ValueError:
+            raise RuntimeError(f"matmul: batch dimensions cannot be broadcast: "
+                               f"{_shape(a)} @ {_shape(b)}") from None
         ctx.save_for_backward(a, b)
         return out
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        a2 = a[None, :] if a.ndim == 1 else a           # treat a vector as a 1-row matrix ...
-        b2 = b[:, None] if b.ndim == 1 else b           # ... or a 1-column matrix, as matmul does
-        if b.ndim == 1: g = g[..., None]                # the gradient gets the same extra axes
+        a2 = a[None, :] if a.ndim == 1 else a  # treat a vector as a 1-row matrix ...
+        b2 = b[:, None] if b.ndim == 1 else b  # ... or a 1-column matrix, as matmul does
+        if b.ndim == 1: g = g[..., None]       # the gradient gets the same extra axes
         if a.ndim == 1: g = g[..., None, :]
         ga = gb = None
-        if ctx.needs_input_grad[0]: ga = unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
-        if ctx.needs_input_grad[1]: gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
+        if ctx.needs_input_grad[0]:
+            ga = unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if ctx.needs_input_grad[1]:
+            gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
         return ga, gb
 
 @add_to_class(Tensor)
@@ -566,12 +647,14 @@ def __matmul__(self, other): return MatMul.apply(self, other)
 def __rmatmul__(self, other): return MatMul.apply(other, self)
 @add_to_class(Tensor)
 def matmul(self, other):
-    "Matrix product with NumPy/PyTorch rules: 1-D, 2-D and batched (leading dims broadcast)."
+    """Matrix product with NumPy/PyTorch rules: 1-D, 2-D and batched (leading dims
+    broadcast)."""
     return MatMul.apply(self, other)
 
 # %% ../nbs/03_autograd.ipynb #13e1d430
 def _norm_dims(op, dim, ndim):
-    "`dim` (None, an int or a tuple, negatives allowed) as a sorted tuple of axes, with a clear error when out of range."
+    """`dim` (None, an int or a tuple, negatives allowed) as a sorted tuple of axes, with a
+    clear error when out of range."""
     if dim is None: return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not dims: return tuple(range(ndim))   # dim=() means every dim, as in PyTorch
@@ -579,9 +662,11 @@ def _norm_dims(op, dim, ndim):
     out = []
     for d in dims:
         if not lo <= d <= hi:
-            raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimension(s); hint: use a dim in [{lo}, {hi}]")
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} "
+                             f"dimension(s); hint: use a dim in [{lo}, {hi}]")
         out.append(d % ndim if ndim else 0)
-    if len(set(out)) != len(out): raise RuntimeError(f"{op}: dim {dim} names the same dimension twice")
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"{op}: dim {dim} names the same dimension twice")
     return tuple(sorted(out))
 
 def _expand_back(g, shape, dims, keepdim):
@@ -604,13 +689,16 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         if a.dtype.kind != "f":
-            raise RuntimeError(f"mean: could not infer output dtype: input dtype {a.dtype} is not floating point; hint: call .float() first")
+            raise RuntimeError(f"mean: could not infer output dtype: input dtype "
+                               f"{a.dtype} is not floating point; "
+                               "hint: call .float() first")
         ctx.shape, ctx.keepdim = a.shape, keepdim
         ctx.dims = _norm_dims("mean", dim, a.ndim)
         ctx.count = int(np.prod([a.shape[d] for d in ctx.dims])) if a.ndim else 1
         return np.mean(a, axis=ctx.dims if a.ndim else None, keepdims=keepdim)
     @staticmethod
-    def backward(ctx, g): return _expand_back(g / ctx.count, ctx.shape, ctx.dims, ctx.keepdim)
+    def backward(ctx, g):
+        return _expand_back(g / ctx.count, ctx.shape, ctx.dims, ctx.keepdim)
 
 @add_to_class(Tensor, "sum")
 def _sum(self, dim=None, keepdim=False):
@@ -745,7 +833,8 @@ class Cast(Function):
     def forward(ctx, a, dtype):
         ctx.dtype = a.dtype; return a.astype(dtype)
     @staticmethod
-    def backward(ctx, g): return g.astype(ctx.dtype), None     # no gradient for the dtype argument
+    def backward(ctx, g):
+        return g.astype(ctx.dtype), None     # no gradient for the dtype argument
 
 @add_to_class(Tensor)
 def clone(self):
@@ -768,39 +857,52 @@ def double(self):
 # comparisons give boolean tensors outside the graph (they have no useful gradient)
 def _cmp(ufunc):
     def method(self, other):
-        return Tensor._make(ufunc(self.data, other.data if isinstance(other, Tensor) else other))
-    method.__name__, method.__doc__ = f"__{ufunc.__name__}__", f"Elementwise `{ufunc.__name__}`, a bool tensor with no grad."
+        return Tensor._make(ufunc(self.data,
+                                  other.data if isinstance(other, Tensor) else other))
+    method.__name__ = f"__{ufunc.__name__}__"
+    method.__doc__ = f"Elementwise `{ufunc.__name__}`, a bool tensor with no grad."
     return method
-for _name, _ufunc in [("__lt__", np.less), ("__le__", np.less_equal), ("__gt__", np.greater),
-                      ("__ge__", np.greater_equal), ("__eq__", np.equal), ("__ne__", np.not_equal)]:
+for _name, _ufunc in [("__lt__", np.less), ("__le__", np.less_equal),
+                      ("__gt__", np.greater), ("__ge__", np.greater_equal),
+                      ("__eq__", np.equal), ("__ne__", np.not_equal)]:
     setattr(Tensor, _name, _cmp(_ufunc))
 
 # %% ../nbs/03_autograd.ipynb #51145224
 class Fill(Function):
-    "Every element set to `value`: the old values are overwritten, so their gradient is zero."
+    """Every element set to `value`: the old values are overwritten, so their gradient is
+    zero."""
     @staticmethod
     def forward(ctx, a, value): return np.full_like(a, value)
     @staticmethod
-    def backward(ctx, g): return np.zeros_like(g), (g.sum() if ctx.needs_input_grad[1] else None)
+    def backward(ctx, g):
+        return np.zeros_like(g), (g.sum() if ctx.needs_input_grad[1] else None)
 
-# in-place updates: allowed on tensors outside the graph, and on any tensor inside no_grad() (optimizers)
+# in-place updates: allowed on tensors outside the graph, and on any tensor inside
+# no_grad() (optimizers)
 def _inplace(self, op, fn, other, casting="same_kind"):
-    "Write `fn(self, other)` into self's storage, bump the version counter, and keep the graph right."
+    """Write `fn(self, other)` into self's storage, bump the version counter, and keep the
+    graph right."""
     recording = _GradMode.enabled
     if recording and self._requires_grad and self.grad_fn is None:
-        raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation; "
-                           "hint: update parameters inside `with mytorch.no_grad():`")
-    if recording and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
-        old = Tensor._make(self.data.copy())        # the op sees (and may save) the old value, not our storage
+        raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an "
+                           "in-place operation; hint: update parameters inside "
+                           "`with mytorch.no_grad():`")
+    if recording and (self._requires_grad
+                      or (isinstance(other, Tensor) and other._requires_grad)):
+        # the op sees (and may save) the old value, not our storage
+        old = Tensor._make(self.data.copy())
         old.grad_fn, old._requires_grad = self.grad_fn, self._requires_grad
         res = fn(old, other)
     else:
         res = fn(Tensor._make(self.data), other)
     if res.shape != self.shape:
-        raise RuntimeError(f"{op}: the result has shape {_fmt_shape(res.shape)}, which does not fit in the tensor's shape "
-                           f"{_fmt_shape(self.shape)}; hint: in-place ops cannot change a shape, use the out-of-place op")
+        raise RuntimeError(f"{op}: the result has shape {_fmt_shape(res.shape)}, "
+                           "which does not fit in the tensor's shape "
+                           f"{_fmt_shape(self.shape)}; hint: in-place ops cannot change "
+                           "a shape, use the out-of-place op")
     if not np.can_cast(res.dtype, self.data.dtype, casting):
-        raise RuntimeError(f"{op}: result type {res.dtype} can't be cast to the tensor's dtype {self.data.dtype}; "
+        raise RuntimeError(f"{op}: result type {res.dtype} can't be cast to the "
+                           f"tensor's dtype {self.data.dtype}; "
                            "hint: use the out-of-place op, or convert with .to(dtype)")
     np.copyto(self.data, res.data, casting=casting)
     if res.grad_fn is not None: self.grad_fn, self._requires_grad = res.grad_fn, True
@@ -839,7 +941,8 @@ def zero_(self):
 def fill_(self, value):
     "In place: fill with `value` (a number or a 0-d tensor)."
     if isinstance(value, Tensor) and value.ndim != 0:
-        raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions; hint: use copy_")
+        raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor "
+                           f"with {value.ndim} dimensions; hint: use copy_")
     return _inplace(self, "fill_", Fill.apply, value)
 @add_to_class(Tensor)
 def copy_(self, src):
@@ -861,7 +964,8 @@ def default_generator():
 
 def _size(size):
     "Accept zeros(2, 3) and zeros((2, 3)) alike, as PyTorch does."
-    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    return (tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list))
+            else tuple(size))
 
 def _new(arr, requires_grad):
     t = Tensor._make(arr)
@@ -869,7 +973,8 @@ def _new(arr, requires_grad):
     return t
 
 def tensor(data, dtype=None, requires_grad=False):
-    "A new tensor holding a copy of `data` (a number, nested lists or an array): floats -> float32, ints -> int64."
+    """A new tensor holding a copy of `data` (a number, nested lists or an array):
+    floats -> float32, ints -> int64."""
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 def zeros(*size, dtype=None, requires_grad=False):
@@ -880,16 +985,20 @@ def ones(*size, dtype=None, requires_grad=False):
     return _new(np.ones(_size(size), dtype or float32), requires_grad)
 def full(size, fill_value, dtype=None, requires_grad=False):
     "A tensor of `size` filled with `fill_value`."
-    return _new(np.full(_size((size,)), fill_value, dtype or _as_array(fill_value).dtype), requires_grad)
+    return _new(np.full(_size((size,)), fill_value, dtype or _as_array(fill_value).dtype),
+                requires_grad)
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
-    "Values from start (default 0) up to end, excluded, with step: int64 for integer arguments, else float32."
+    """Values from start (default 0) up to end, excluded, with step: int64 for integer
+    arguments, else float32."""
     if end is None: start, end = 0, start
     if dtype is None:
-        dtype = int64 if all(isinstance(v, (int, np.integer)) for v in (start, end, step)) else float32
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = int64 if ints else float32
     return _new(np.arange(start, end, step).astype(dtype), requires_grad)
 def linspace(start, end, steps, dtype=None, requires_grad=False):
     "`steps` evenly spaced values from start to end, both included."
-    return _new(np.linspace(start, end, steps, dtype=np.float64).astype(dtype or float32), requires_grad)
+    return _new(np.linspace(start, end, steps, dtype=np.float64).astype(dtype or float32),
+                requires_grad)
 def eye(n, m=None, dtype=None, requires_grad=False):
     "An n x m identity matrix."
     return _new(np.eye(n, m, dtype=dtype or float32), requires_grad)

@@ -48,9 +48,10 @@ def _check_backward(op, grad, expected_shape):
 def numerical_grad(f, x, eps=1e-6):
     """Central-difference estimate of the gradient of scalar function `f` at array `x`.
 
-    `x` must be float64. Every entry of `x` is nudged in place by +eps and -eps (and then
-    restored), and `f(x)` is evaluated each time, so `f` may also read `x` through a closure:
-    that is how parameters of a layer are checked. Costs two calls of `f` per entry of `x`."""
+    `x` must be float64. Every entry of `x` is nudged in place by +eps and -eps (and
+    then restored), and `f(x)` is evaluated each time, so `f` may also read `x` through
+    a closure: that is how parameters of a layer are checked. Costs two calls of `f` per
+    entry of `x`."""
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         got = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
         raise TypeError(f"numerical_grad: x must be a float64 ndarray, got {got}; hint: "
@@ -81,7 +82,8 @@ def _require_float64(op, arrays):
 
 def _compare(op, name, analytic, numeric, atol, rtol):
     if analytic is None:
-        raise GradcheckError(f"{op}: no gradient for {name}; did backward forget to set it?")
+        raise GradcheckError(f"{op}: no gradient for {name}; "
+                             "did backward forget to set it?")
     analytic = np.asarray(analytic)
     if analytic.shape != numeric.shape:
         raise GradcheckError(f"{op}: gradient for {name} has shape {analytic.shape}, "
@@ -89,17 +91,18 @@ def _compare(op, name, analytic, numeric, atol, rtol):
     if not np.allclose(analytic, numeric, rtol=rtol, atol=atol):
         err = np.abs(analytic - numeric)
         i = np.unravel_index(np.argmax(err), err.shape)
-        raise GradcheckError(f"{op}: gradient for {name} does not match finite differences: "
-                             f"max abs error {err[i]:.3g} at index {tuple(map(int, i))} "
-                             f"(backward gave {analytic[i]:.6g}, numerical {numeric[i]:.6g})")
+        raise GradcheckError(f"{op}: gradient for {name} does not match finite "
+                             f"differences: max abs error {err[i]:.3g} at index "
+                             f"{tuple(map(int, i))} (backward gave {analytic[i]:.6g}, "
+                             f"numerical {numeric[i]:.6g})")
 
 def check_layer_grad(layer, x, eps=1e-6, atol=1e-5, rtol=1e-3, rng=0):
     """Check `layer.backward` against central differences, for input `x` and all parameters.
 
-    Uses the scalar L = sum(layer(x) * g) for a random upstream gradient g (seeded by `rng`),
-    so `backward(g)` must equal dL/dx and `layer.grads()` must equal dL/d(params). The layer's
-    parameters and `x` must be float64. Returns True, or raises `GradcheckError` describing
-    the first mismatch."""
+    Uses the scalar L = sum(layer(x) * g) for a random upstream gradient g (seeded by
+    `rng`), so `backward(g)` must equal dL/dx and `layer.grads()` must equal dL/d(params).
+    The layer's parameters and `x` must be float64. Returns True, or raises
+    `GradcheckError` describing the first mismatch."""
     op = f"check_layer_grad({type(layer).__name__})"
     _require_float64(op, {"input": x, **layer.params()})
     x = np.array(x, dtype=np.float64)                  # a private copy that we may nudge
@@ -131,9 +134,9 @@ class Linear(Layer):
     """Fully connected layer `y = x @ weight.T + bias`, like `torch.nn.Linear`.
 
     x: (N, in_features) -> y: (N, out_features); weight: (out_features, in_features);
-    bias: (out_features,). Parameters start uniform in +-1/sqrt(in_features), drawn from `rng`
-    (a seed or a np.random.Generator). After `backward`, `grad_weight` and `grad_bias` hold
-    dL/dweight and dL/dbias."""
+    bias: (out_features,). Parameters start uniform in +-1/sqrt(in_features), drawn from
+    `rng` (a seed or a np.random.Generator). After `backward`, `grad_weight` and
+    `grad_bias` hold dL/dweight and dL/dbias."""
 
     def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float32):
         self.in_features, self.out_features = in_features, out_features
@@ -249,7 +252,8 @@ def mlp(sizes, act=ReLU, rng=None, dtype=np.float32):
     with an `act()` layer between consecutive ones (none after the last). All weights are
     drawn from one generator `rng`."""
     if len(sizes) < 2:
-        raise ValueError(f"mlp: need at least an input and an output size, got {list(sizes)}")
+        raise ValueError(f"mlp: need at least an input and an output size, "
+                         f"got {list(sizes)}")
     rng = np.random.default_rng(rng)
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -284,8 +288,9 @@ class MSELoss(Loss):
     def forward(self, pred, target):
         pred, target = np.asarray(pred), np.asarray(target)
         if pred.shape != target.shape:
-            raise ValueError(f"MSELoss: pred has shape {pred.shape} but target has shape "
-                             f"{target.shape}; hint: reshape one of them, broadcasting here "
+            raise ValueError(f"MSELoss: pred has shape {pred.shape} "
+                             f"but target has shape {target.shape}; "
+                             "hint: reshape one of them, broadcasting here "
                              "is almost always a bug")
         self.diff = pred - target
         return float(np.mean(self.diff ** 2))
@@ -299,8 +304,9 @@ class MSELoss(Loss):
 class CrossEntropyLoss(Loss):
     """Softmax + negative log-likelihood in one stable step, like `nn.CrossEntropyLoss()`.
 
-    forward(logits (N, C), target (N,) of integer class indices) -> mean loss over the batch;
-    backward() -> dL/dlogits = (softmax(logits) - onehot(target)) / N, shape (N, C)."""
+    forward(logits (N, C), target (N,) of integer class indices) -> mean loss over
+    the batch; backward() -> dL/dlogits = (softmax(logits) - onehot(target)) / N,
+    shape (N, C)."""
 
     def __init__(self):
         self.probs = self.target = None
@@ -312,9 +318,9 @@ class CrossEntropyLoss(Loss):
                              f"got {logits.shape}")
         n, c = logits.shape
         if target.shape != (n,):
-            raise ValueError(f"CrossEntropyLoss: expected target of shape ({n},) for logits "
-                             f"{logits.shape}, got {target.shape}; hint: pass class indices, "
-                             "not one-hot vectors")
+            raise ValueError(f"CrossEntropyLoss: expected target of shape ({n},) "
+                             f"for logits {logits.shape}, got {target.shape}; "
+                             "hint: pass class indices, not one-hot vectors")
         if not np.issubdtype(target.dtype, np.integer):
             raise TypeError(f"CrossEntropyLoss: target must hold integer class indices, "
                             f"got {target.dtype}")
@@ -339,9 +345,9 @@ class CrossEntropyLoss(Loss):
 def make_spirals(n_per_class=100, n_classes=3, noise=0.2, rng=None):
     """Toy 2-D classification data: `n_classes` interleaved spiral arms.
 
-    Returns X: (n_per_class * n_classes, 2) float32 and y: (n_per_class * n_classes,) int64
-    labels, the classes in consecutive blocks. `noise` is the standard deviation of the angle
-    (in radians)."""
+    Returns X: (n_per_class * n_classes, 2) float32 and y: (n_per_class * n_classes,)
+    int64 labels, the classes in consecutive blocks. `noise` is the standard deviation of
+    the angle (in radians)."""
     rng = np.random.default_rng(rng)
     xs, ys = [], []
     for k in range(n_classes):
@@ -354,8 +360,9 @@ def make_spirals(n_per_class=100, n_classes=3, noise=0.2, rng=None):
 
 # %% ../nbs/01_manualgrad.ipynb #ac32bfcd
 class SGD:
-    """Stochastic gradient descent with optional momentum (PyTorch's formula, no dampening)
-    for a model with `params()` and `grads()` dicts. `step()` updates the arrays in place."""
+    """Stochastic gradient descent with optional momentum (PyTorch's formula, no
+    dampening) for a model with `params()` and `grads()` dicts. `step()` updates the
+    arrays in place."""
 
     def __init__(self, model, lr, momentum=0.0):
         if lr < 0:

@@ -14,32 +14,39 @@ import warnings
 from collections import namedtuple
 import numpy as np
 from .autograd import *
-from .autograd import _norm_dims, _expand_back, _inplace, _fmt_shape, _broadcast_error, _size
+from .autograd import (_norm_dims, _expand_back, _inplace, _fmt_shape,
+                              _broadcast_error, _size)
 
 # %% ../nbs/05_ops.ipynb #a1876d19
 class Expand(Function):
-    "Broadcast `a` to `shape`. Backward returns the gradient as it is: the engine's `unbroadcast` sums it back."
+    """Broadcast `a` to `shape`. Backward returns the gradient as it is: the engine's
+    `unbroadcast` sums it back."""
     @staticmethod
     def forward(ctx, a, shape):
         try: return np.broadcast_to(a, shape).copy()
         except ValueError:
-            raise RuntimeError(f"expand: shape {_fmt_shape(a.shape)} cannot be broadcast to {_fmt_shape(shape)}; hint: only "
-                               "size-1 dimensions can be expanded, and new dimensions go in front") from None
+            raise RuntimeError(f"expand: shape {_fmt_shape(a.shape)} cannot be broadcast "
+                               f"to {_fmt_shape(shape)}; hint: only size-1 dimensions can "
+                               "be expanded, and new dimensions go in front") from None
     @staticmethod
     def backward(ctx, g): return g
 
 def _expand_sizes(shape, sizes):
     "`sizes` for expand with -1 replaced by the existing size, checked like PyTorch."
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the number of "
-                           f"dimensions in the tensor ({len(shape)}), tensor shape {_fmt_shape(shape)}")
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
+                           f"greater or equal to the number of dimensions in the tensor "
+                           f"({len(shape)}), tensor shape {_fmt_shape(shape)}")
     lead = len(sizes) - len(shape)
-    if -1 in sizes[:lead]: raise RuntimeError(f"expand: size -1 is not allowed in a new leading dimension, got {sizes}")
+    if -1 in sizes[:lead]:
+        raise RuntimeError(f"expand: size -1 is not allowed in a new leading dimension, "
+                           f"got {sizes}")
     return tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
 
 @add_to_class(Tensor, "expand")
 def _expand(self, *sizes):
-    "This tensor broadcast to `sizes` (size-1 dims stretched, new dims in front; -1 keeps a size)."
+    """This tensor broadcast to `sizes` (size-1 dims stretched, new dims in front;
+    -1 keeps a size)."""
     return Expand.apply(self, shape=_expand_sizes(self.shape, _size(sizes)))
 @add_to_class(Tensor, "expand_as")
 def _expand_as(self, other):
@@ -64,11 +71,12 @@ def _one_dim(op, dim, ndim):
 
 def _check_float(op, a):
     if a.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {a.dtype}; hint: call .float() first")
+        raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {a.dtype}; "
+                           "hint: call .float() first")
 
 class TakeAlongDim(Function):
-    """Pick one element per slice along `dim` at `index` (an int array shaped like `a` but with size 1 along `dim`).
-    Backward puts each gradient back at the picked position."""
+    """Pick one element per slice along `dim` at `index` (an int array shaped like `a` but
+    with size 1 along `dim`). Backward puts each gradient back at the picked position."""
     @staticmethod
     def forward(ctx, a, index, dim, keepdim=False):
         ctx.shape, ctx.index, ctx.dim, ctx.keepdim = a.shape, index, dim, keepdim
@@ -88,7 +96,8 @@ class Min(TakeAlongDim):
 
 # %% ../nbs/05_ops.ipynb #11702288
 class AMax(Function):
-    "Largest value over `dim` (None, int or tuple); the gradient is shared evenly among tied elements."
+    """Largest value over `dim` (None, int or tuple); the gradient is shared evenly among
+    tied elements."""
     op, reduce = "amax", staticmethod(np.amax)
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
@@ -96,10 +105,12 @@ class AMax(Function):
         ctx.dims = _norm_dims(ctx.op, dim, a.ndim)
         axis = ctx.dims if a.ndim else None
         if a.size == 0:
-            raise RuntimeError(f"{ctx.op}: cannot reduce an empty tensor of shape {_fmt_shape(a.shape)} (the result has no identity)")
+            raise RuntimeError(f"{ctx.op}: cannot reduce an empty tensor of shape "
+                               f"{_fmt_shape(a.shape)} (the result has no identity)")
         m = ctx.reduce(a, axis=axis, keepdims=True)
         ties = (a == m)
-        ctx.save_for_backward(ties / ties.sum(axis=axis, keepdims=True).astype(a.dtype))  # 1/count at each maximum
+        # 1/count at each maximum
+        ctx.save_for_backward(ties / ties.sum(axis=axis, keepdims=True).astype(a.dtype))
         return m if keepdim or not a.ndim else m.squeeze(ctx.dims)
     @staticmethod
     def backward(ctx, g):
@@ -112,37 +123,46 @@ class AMin(AMax):
 
 @add_to_class(Tensor)
 def amax(self, dim=None, keepdim=False):
-    "Maximum over `dim` (None or () for all dims, an int, or a tuple); ties share the gradient evenly."
+    """Maximum over `dim` (None or () for all dims, an int, or a tuple); ties share the
+    gradient evenly."""
     return AMax.apply(self, dim=None if dim == () else dim, keepdim=keepdim)
 @add_to_class(Tensor)
 def amin(self, dim=None, keepdim=False):
-    "Minimum over `dim` (None or () for all dims, an int, or a tuple); ties share the gradient evenly."
+    """Minimum over `dim` (None or () for all dims, an int, or a tuple); ties share the
+    gradient evenly."""
     return AMin.apply(self, dim=None if dim == () else dim, keepdim=keepdim)
 
 def _extremum(x, dim, keepdim, which):
-    "The work behind `max` and `min`: one value (no dim), values and indices (a dim), or elementwise (a tensor)."
+    """The work behind `max` and `min`: one value (no dim), values and indices (a dim),
+    or elementwise (a tensor)."""
     if isinstance(dim, Tensor): return (maximum if which == "max" else minimum)(x, dim)
     if dim is None:
         if keepdim: raise TypeError(f"{which}: keepdim needs a dim")
         return (AMax if which == "max" else AMin).apply(x)
     d = _one_dim(which, dim, x.ndim)
-    if x.ndim == 0:                                   # a 0-d tensor is its own max, at index 0
+    # a 0-d tensor is its own max, at index 0
+    if x.ndim == 0:
         r = _extremum(x.reshape(1), 0, False, which)
         return getattr(return_types, which)(r.values.reshape(()), r.indices.reshape(()))
-    if x.shape[d] == 0: raise IndexError(f"{which}: cannot reduce dim {d} of size 0 (shape {_fmt_shape(x.shape)})")
+    if x.shape[d] == 0:
+        raise IndexError(f"{which}: cannot reduce dim {d} of size 0 "
+                         f"(shape {_fmt_shape(x.shape)})")
     index = (np.argmax if which == "max" else np.argmin)(x.data, axis=d, keepdims=True)
     values = (Max if which == "max" else Min).apply(x, index=index, dim=d, keepdim=keepdim)
-    return getattr(return_types, which)(values, Tensor._make(index if keepdim else index.squeeze(d)))
+    return getattr(return_types, which)(
+        values, Tensor._make(index if keepdim else index.squeeze(d)))
 
 @add_to_class(Tensor, "max")
 def _max(self, dim=None, keepdim=False):
-    """Without `dim`: the largest element (ties share the gradient). With an int `dim`: a named tuple
-    `(values, indices)` (the gradient goes to the returned index). With a tensor: `maximum(self, other)`."""
+    """Without `dim`: the largest element (ties share the gradient). With an int `dim`: a
+    named tuple `(values, indices)` (the gradient goes to the returned index). With a
+    tensor: `maximum(self, other)`."""
     return _extremum(self, dim, keepdim, "max")
 @add_to_class(Tensor, "min")
 def _min(self, dim=None, keepdim=False):
-    """Without `dim`: the smallest element (ties share the gradient). With an int `dim`: a named tuple
-    `(values, indices)` (the gradient goes to the returned index). With a tensor: `minimum(self, other)`."""
+    """Without `dim`: the smallest element (ties share the gradient). With an int `dim`: a
+    named tuple `(values, indices)` (the gradient goes to the returned index). With a
+    tensor: `minimum(self, other)`."""
     return _extremum(self, dim, keepdim, "min")
 
 # %% ../nbs/05_ops.ipynb #ed167c24
@@ -159,12 +179,15 @@ class Var(Function):
     @staticmethod
     def forward(ctx, a, dim=None, correction=1, keepdim=False):
         if a.dtype.kind != "f":
-            raise RuntimeError(f"{ctx.op}: std and var only support floating point dtypes, got {a.dtype}; hint: call .float() first")
+            raise RuntimeError(f"{ctx.op}: std and var only support floating point dtypes, "
+                               f"got {a.dtype}; hint: call .float() first")
         ctx.shape, ctx.keepdim, ctx.dims = a.shape, keepdim, _norm_dims(ctx.op, dim, a.ndim)
         axis = ctx.dims if a.ndim else None
         n = int(np.prod([a.shape[d] for d in ctx.dims]))
         ctx.dof = max(0, n - correction)
-        if ctx.dof == 0: warnings.warn(f"{ctx.op}: degrees of freedom is <= 0 ({n} elements, correction={correction}); the result is inf or nan")
+        if ctx.dof == 0:
+            warnings.warn(f"{ctx.op}: degrees of freedom is <= 0 ({n} elements, "
+                          f"correction={correction}); the result is inf or nan")
         d = a - a.mean(axis=axis, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = ctx.finish((d * d).sum(axis=axis, keepdims=True) / ctx.dof)
@@ -178,31 +201,39 @@ class Var(Function):
             return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * (2 * d / ctx.dof)
 
 class Std(Var):
-    "Standard deviation over `dim`; the gradient is 0 where the deviation is 0 (as PyTorch)."
+    """Standard deviation over `dim`; the gradient is 0 where the deviation is 0
+    (as PyTorch)."""
     op, finish = "std", staticmethod(np.sqrt)
     @staticmethod
     def backward(ctx, g):
         d, s = ctx.saved_tensors
         denom = ctx.dof * s
-        w = np.where(denom == 0, 0, d / np.where(denom == 0, 1, denom))     # (x - mu) / ((n - c) s), 0 where s = 0
+        # (x - mu) / ((n - c) s), 0 where s = 0
+        w = np.where(denom == 0, 0, d / np.where(denom == 0, 1, denom))
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * w
 
 @add_to_class(Tensor)
 def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    "Variance over `dim`: `correction=1` by default (or the older `unbiased=True/False`), as PyTorch 2."
-    if isinstance(dim, bool): dim, unbiased = None, dim       # the old overload var(unbiased)
-    return Var.apply(self, dim=dim, correction=_correction("var", unbiased, correction), keepdim=keepdim)
+    """Variance over `dim`: `correction=1` by default (or the older `unbiased=True/False`),
+    as PyTorch 2."""
+    # the old overload var(unbiased)
+    if isinstance(dim, bool): dim, unbiased = None, dim
+    return Var.apply(self, dim=dim, correction=_correction("var", unbiased, correction),
+                     keepdim=keepdim)
 @add_to_class(Tensor)
 def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    "Standard deviation over `dim`: `correction=1` by default (or `unbiased=True/False`), as PyTorch 2."
+    """Standard deviation over `dim`: `correction=1` by default (or `unbiased=True/False`),
+    as PyTorch 2."""
     if isinstance(dim, bool): dim, unbiased = None, dim
-    return Std.apply(self, dim=dim, correction=_correction("std", unbiased, correction), keepdim=keepdim)
+    return Std.apply(self, dim=dim, correction=_correction("std", unbiased, correction),
+                     keepdim=keepdim)
 
 # %% ../nbs/05_ops.ipynb #a33e5e74
 def _stable_lse(a, axis):
-    "log(sum(exp(a))) over `axis`, keeping dims, with the max subtracted first so nothing overflows."
+    """log(sum(exp(a))) over `axis`, keeping dims, with the max subtracted first so nothing
+    overflows."""
     m = np.amax(a, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)                      # all -inf (or inf) in a slice: no shift
+    m = np.where(np.isfinite(m), m, 0)            # all -inf (or inf) in a slice: no shift
     with np.errstate(divide="ignore"):
         return np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
 
@@ -216,14 +247,17 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
         if a.dtype.kind != "f": a = a.astype(get_default_dtype())
-        ctx.shape, ctx.keepdim, ctx.dims = a.shape, keepdim, _norm_dims("logsumexp", dim, a.ndim)
+        ctx.shape, ctx.keepdim, ctx.dims = (a.shape, keepdim,
+                                            _norm_dims("logsumexp", dim, a.ndim))
         out = _stable_lse(a, ctx.dims if a.ndim else None)
         ctx.save_for_backward(a)
         return out if keepdim or not a.ndim else out.squeeze(ctx.dims)
     @staticmethod
     def backward(ctx, g):
-        a, = ctx.saved_tensors      # exp(a - out) would do, but rounding in out shows; the softmax is exact
-        return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim) * _stable_softmax(a, ctx.dims if a.ndim else None)
+        # exp(a - out) would do, but rounding in out shows; the softmax is exact
+        a, = ctx.saved_tensors
+        return (_expand_back(g, ctx.shape, ctx.dims, ctx.keepdim)
+                * _stable_softmax(a, ctx.dims if a.ndim else None))
 
 @add_to_class(Tensor)
 def logsumexp(self, dim, keepdim=False):
@@ -236,8 +270,10 @@ class Norm(Function):
     @staticmethod
     def forward(ctx, a, p=2, dim=None, keepdim=False):
         if a.dtype.kind != "f":
-            raise RuntimeError(f"norm: expected a floating point tensor, got dtype {a.dtype}; hint: call .float() first")
-        ctx.shape, ctx.keepdim, ctx.p, ctx.dims = a.shape, keepdim, p, _norm_dims("norm", dim, a.ndim)
+            raise RuntimeError(f"norm: expected a floating point tensor, "
+                               f"got dtype {a.dtype}; hint: call .float() first")
+        ctx.shape, ctx.keepdim, ctx.p, ctx.dims = (a.shape, keepdim, p,
+                                                   _norm_dims("norm", dim, a.ndim))
         axis = ctx.dims if a.ndim else None
         if p == 2: out = np.sqrt(np.sum(a * a, axis=axis, keepdims=True))
         elif p == 1: out = np.sum(np.abs(a), axis=axis, keepdims=True)
@@ -250,12 +286,14 @@ class Norm(Function):
         g = _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim)
         if ctx.p == 1: return g * np.sign(a)
         safe = np.where(out == 0, 1, out)
-        w = a / safe if ctx.p == 2 else np.sign(a) * np.abs(a) ** (ctx.p - 1) / safe ** (ctx.p - 1)
+        w = (a / safe if ctx.p == 2
+             else np.sign(a) * np.abs(a) ** (ctx.p - 1) / safe ** (ctx.p - 1))
         return g * np.where(out == 0, 0, w)
 
 @add_to_class(Tensor)
 def norm(self, p="fro", dim=None, keepdim=False):
-    "The p-norm over `dim`: p='fro' (= 2, the default), a number > 0, or inf for the largest absolute value."
+    """The p-norm over `dim`: p='fro' (= 2, the default), a number > 0, or inf for the
+    largest absolute value."""
     if p == "fro": p = 2
     if p == math.inf: return self.abs().amax(dim=dim, keepdim=keepdim)
     if isinstance(p, str) or not p > 0 or p != p or p == -math.inf:
@@ -264,15 +302,19 @@ def norm(self, p="fro", dim=None, keepdim=False):
 
 # %% ../nbs/05_ops.ipynb #6248bd8d
 def _prod_of_others(a, axis):
-    "For each element, the product of the other elements along `axis`, by prefix and suffix products (no division)."
+    """For each element, the product of the other elements along `axis`, by prefix and
+    suffix products (no division)."""
     a = np.moveaxis(a, axis, -1)
     left, right = np.ones_like(a), np.ones_like(a)
-    left[..., 1:] = np.cumprod(a[..., :-1], axis=-1)                 # L_k = x_0 ... x_{k-1}
-    right[..., :-1] = np.cumprod(a[..., :0:-1], axis=-1)[..., ::-1]  # R_k = x_{k+1} ... x_{n-1}
+    # L_k = x_0 ... x_{k-1}
+    left[..., 1:] = np.cumprod(a[..., :-1], axis=-1)
+    # R_k = x_{k+1} ... x_{n-1}
+    right[..., :-1] = np.cumprod(a[..., :0:-1], axis=-1)[..., ::-1]
     return np.moveaxis(left * right, -1, axis)
 
 class Prod(Function):
-    "Product over one dim (or all); the gradient is the product of the other factors, exact with zeros."
+    """Product over one dim (or all); the gradient is the product of the other factors,
+    exact with zeros."""
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         ctx.shape, ctx.keepdim, ctx.dim = a.shape, keepdim, dim
@@ -295,22 +337,27 @@ def prod(self, dim=None, keepdim=False):
 def _arg_extremum(x, dim, keepdim, fn, op):
     if dim is None:
         i = fn(x.data.reshape(-1))
-        return Tensor._make(np.asarray(i, dtype=int64).reshape((1,) * x.ndim if keepdim else ()))
+        return Tensor._make(np.asarray(i, dtype=int64)
+                            .reshape((1,) * x.ndim if keepdim else ()))
     d = _one_dim(op, dim, x.ndim)
-    return Tensor._make(np.asarray(fn(x.data, axis=d, keepdims=keepdim) if x.ndim else 0, dtype=int64))
+    return Tensor._make(np.asarray(fn(x.data, axis=d, keepdims=keepdim) if x.ndim else 0,
+                                   dtype=int64))
 
 @add_to_class(Tensor)
 def argmax(self, dim=None, keepdim=False):
-    "Index of the largest element (of the flattened tensor when `dim` is None); an int64 tensor with no gradient."
+    """Index of the largest element (of the flattened tensor when `dim` is None); an int64
+    tensor with no gradient."""
     return _arg_extremum(self, dim, keepdim, np.argmax, "argmax")
 @add_to_class(Tensor)
 def argmin(self, dim=None, keepdim=False):
-    "Index of the smallest element (of the flattened tensor when `dim` is None); an int64 tensor with no gradient."
+    """Index of the smallest element (of the flattened tensor when `dim` is None); an int64
+    tensor with no gradient."""
     return _arg_extremum(self, dim, keepdim, np.argmin, "argmin")
 
 # %% ../nbs/05_ops.ipynb #bfbc95ce
 class Reshape(Function):
-    "The same elements (row-major order) in a new shape; backward reshapes the gradient back."
+    """The same elements (row-major order) in a new shape; backward reshapes the gradient
+    back."""
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -322,20 +369,24 @@ def _infer_shape(op, old, shape):
     "`shape` with one -1 filled in, checked against the old shape's number of elements."
     shape, size = tuple(int(s) for s in shape), math.prod(old)
     bad = f"{op}: cannot reshape {_fmt_shape(old)} into {_fmt_shape(shape)}"
-    if shape.count(-1) > 1: raise RuntimeError(f"{bad}: only one dimension can be inferred (-1)")
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{bad}: only one dimension can be inferred (-1)")
     if any(s < -1 for s in shape): raise RuntimeError(f"{bad}: invalid size {min(shape)}")
     known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
         if known == 0 or size % known:
-            raise RuntimeError(f"{bad}; hint: {size} elements cannot be split into blocks of {known}")
+            raise RuntimeError(f"{bad}; hint: {size} elements cannot be split into blocks "
+                               f"of {known}")
         shape = tuple(size // known if s == -1 else s for s in shape)
     elif known != size:
-        raise RuntimeError(f"{bad}; hint: the new shape must hold exactly {size} elements, it holds {known}")
+        raise RuntimeError(f"{bad}; hint: the new shape must hold exactly {size} elements, "
+                           f"it holds {known}")
     return shape
 
 @add_to_class(Tensor)
 def reshape(self, *shape):
-    "The same elements in a new shape (one size may be -1). Gives a copy, never a view (see the chapter)."
+    """The same elements in a new shape (one size may be -1). Gives a copy, never a view
+    (see the chapter)."""
     return Reshape.apply(self, shape=_infer_shape("reshape", self.shape, _size(shape)))
 @add_to_class(Tensor, "view")
 def _view(self, *shape):
@@ -349,14 +400,19 @@ def _view_as(self, other):
 def flatten(self, start_dim=0, end_dim=-1):
     "Merge dims start_dim..end_dim (inclusive) into one."
     if self.ndim == 0: return self.reshape(1)
-    s, e = _one_dim("flatten", start_dim, self.ndim), _one_dim("flatten", end_dim, self.ndim)
-    if s > e: raise RuntimeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim}) for shape {_fmt_shape(self.shape)}")
+    s, e = (_one_dim("flatten", start_dim, self.ndim),
+            _one_dim("flatten", end_dim, self.ndim))
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
+                           f"({end_dim}) for shape {_fmt_shape(self.shape)}")
     return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
 @add_to_class(Tensor)
 def squeeze(self, dim=None):
-    "Remove size-1 dims: all of them, or those in `dim` (an int or a tuple; dims not of size 1 are kept)."
+    """Remove size-1 dims: all of them, or those in `dim` (an int or a tuple; dims not of
+    size 1 are kept)."""
     dims = _norm_dims("squeeze", dim, self.ndim)
-    return self.reshape(tuple(n for d, n in enumerate(self.shape) if not (d in dims and n == 1)))
+    return self.reshape(tuple(n for d, n in enumerate(self.shape)
+                              if not (d in dims and n == 1)))
 @add_to_class(Tensor)
 def unsqueeze(self, dim):
     "Insert a size-1 dim at position `dim` (-1 appends one at the end)."
@@ -387,24 +443,34 @@ def permute(self, *dims):
     "Reorder the dims: `x.permute(2, 0, 1)` or `x.permute((2, 0, 1))`."
     dims = _size(dims)
     if len(dims) != self.ndim:
-        raise RuntimeError(f"permute: the tensor has {self.ndim} dims (shape {_fmt_shape(self.shape)}) but {len(dims)} were given: {dims}")
+        raise RuntimeError(f"permute: the tensor has {self.ndim} dims "
+                           f"(shape {_fmt_shape(self.shape)}) but {len(dims)} were given: "
+                           f"{dims}")
     norm = tuple(_one_dim("permute", d, self.ndim) for d in dims)
-    if len(set(norm)) != len(norm): raise RuntimeError(f"permute: duplicate dims are not allowed, got {dims}")
+    if len(set(norm)) != len(norm):
+        raise RuntimeError(f"permute: duplicate dims are not allowed, got {dims}")
     return Permute.apply(self, dims=norm)
 @add_to_class(Tensor)
 def transpose(self, dim0, dim1):
     "Swap dims `dim0` and `dim1`."
-    return Transpose.apply(self, dim0=_one_dim("transpose", dim0, self.ndim), dim1=_one_dim("transpose", dim1, self.ndim))
+    return Transpose.apply(self, dim0=_one_dim("transpose", dim0, self.ndim),
+                           dim1=_one_dim("transpose", dim1, self.ndim))
 
 def _T(self):
-    "The transpose of a matrix. On other tensors it reverses the dims, with PyTorch's deprecation warning."
+    """The transpose of a matrix. On other tensors it reverses the dims, with PyTorch's
+    deprecation warning."""
     if self.ndim == 2: return Transpose.apply(self, dim0=0, dim1=1)
-    warnings.warn("Tensor.T on a tensor with ndim != 2 is deprecated in PyTorch (it reverses the dims); hint: use x.mT to "
-                  "transpose batches of matrices or x.permute(*reversed(range(x.ndim))) to reverse the dims", UserWarning, stacklevel=2)
-    return self if self.ndim < 2 else Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
+    warnings.warn("Tensor.T on a tensor with ndim != 2 is deprecated in PyTorch "
+                  "(it reverses the dims); hint: use x.mT to transpose batches of "
+                  "matrices or x.permute(*reversed(range(x.ndim))) to reverse the dims",
+                  UserWarning, stacklevel=2)
+    return (self if self.ndim < 2
+            else Permute.apply(self, dims=tuple(reversed(range(self.ndim)))))
 def _mT(self):
     "Transpose of the last two dims (a batch of matrices)."
-    if self.ndim < 2: raise RuntimeError(f"mT: only supported on matrices or batches of matrices, got a {self.ndim}-D tensor")
+    if self.ndim < 2:
+        raise RuntimeError(f"mT: only supported on matrices or batches of matrices, "
+                           f"got a {self.ndim}-D tensor")
     return Transpose.apply(self, dim0=self.ndim - 2, dim1=self.ndim - 1)
 add_to_class(Tensor, "T")(_T)
 add_to_class(Tensor, "mT")(_mT)
@@ -416,14 +482,16 @@ class Repeat(Function):
     @staticmethod
     def forward(ctx, a, repeats):
         if len(repeats) < a.ndim:
-            raise RuntimeError(f"repeat: number of repeat dims ({len(repeats)}) can not be smaller than the number of "
-                               f"dims of the tensor (shape {_fmt_shape(a.shape)})")
+            raise RuntimeError(f"repeat: number of repeat dims ({len(repeats)}) can not be "
+                               f"smaller than the number of dims of the tensor "
+                               f"(shape {_fmt_shape(a.shape)})")
         ctx.shape, ctx.repeats = a.shape, repeats
         return np.tile(a, repeats)
     @staticmethod
     def backward(ctx, g):
         padded = (1,) * (len(ctx.repeats) - len(ctx.shape)) + ctx.shape
-        split = [n for pair in zip(ctx.repeats, padded) for n in pair]           # (r0, s0, r1, s1, ...)
+        # (r0, s0, r1, s1, ...)
+        split = [n for pair in zip(ctx.repeats, padded) for n in pair]
         return g.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(ctx.shape)
 
 @add_to_class(Tensor, "repeat")
@@ -433,18 +501,23 @@ def _repeat(self, *sizes):
 
 # %% ../nbs/05_ops.ipynb #2a35cfbd
 def _is_basic(index):
-    "True when the index has only ints, slices, None and Ellipsis: no input element is picked twice."
-    return all(i is None or i is Ellipsis or isinstance(i, slice) or (isinstance(i, (int, np.integer)) and not isinstance(i, bool))
+    """True when the index has only ints, slices, None and Ellipsis: no input element is
+    picked twice."""
+    return all(i is None or i is Ellipsis or isinstance(i, slice)
+               or (isinstance(i, (int, np.integer)) and not isinstance(i, bool))
                for i in index)
 
 def _as_index(op, index):
-    "An index as a tuple NumPy understands: tensors become their arrays, lists become integer or boolean arrays."
+    """An index as a tuple NumPy understands: tensors become their arrays, lists become
+    integer or boolean arrays."""
     out = []
     for i in (index if isinstance(index, tuple) else (index,)):
         if isinstance(i, Tensor): i = i.data
-        elif isinstance(i, (list, range)): i = np.asarray(i) if len(i) else np.zeros(0, int64)
+        elif isinstance(i, (list, range)):
+            i = np.asarray(i) if len(i) else np.zeros(0, int64)
         if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
-            raise IndexError(f"{op}: tensors used as indices must be integer or bool tensors, got dtype {i.dtype}")
+            raise IndexError(f"{op}: tensors used as indices must be integer or bool "
+                             f"tensors, got dtype {i.dtype}")
         out.append(i)
     return tuple(out)
 
@@ -453,7 +526,8 @@ def _index_error(op, err, shape):
     return IndexError(f"{op}: {msg} (indexing a tensor of shape {_fmt_shape(shape)})")
 
 class GetItem(Function):
-    "`a[index]` with NumPy's rules; backward scatters the gradient into zeros, adding at repeated indices."
+    """`a[index]` with NumPy's rules; backward scatters the gradient into zeros, adding at
+    repeated indices."""
     @staticmethod
     def forward(ctx, a, index):
         ctx.shape, ctx.index = a.shape, index
@@ -462,13 +536,14 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, g):
         out = np.zeros(ctx.shape, dtype=g.dtype)
-        if _is_basic(ctx.index): out[ctx.index] = g        # each element picked at most once
-        else: np.add.at(out, ctx.index, g)                 # repeats must add up
+        if _is_basic(ctx.index): out[ctx.index] = g   # each element picked at most once
+        else: np.add.at(out, ctx.index, g)            # repeats must add up
         return out
 
 @add_to_class(Tensor)
 def __getitem__(self, index):
-    "x[index] with ints, slices, None, ..., integer tensors/lists (repeats allowed) and boolean masks."
+    """x[index] with ints, slices, None, ..., integer tensors/lists (repeats allowed) and
+    boolean masks."""
     return GetItem.apply(self, index=_as_index("getitem", index))
 @add_to_class(Tensor)
 def __iter__(self):
@@ -477,21 +552,25 @@ def __iter__(self):
 
 # %% ../nbs/05_ops.ipynb #ea8f4866
 class Gather(Function):
-    "Pick `a` along `dim` at `index` (PyTorch's gather); backward scatter-adds the gradient."
+    """Pick `a` along `dim` at `index` (PyTorch's gather); backward scatter-adds the
+    gradient."""
     @staticmethod
     def forward(ctx, a, dim, index):
         if index.ndim != a.ndim:
-            raise RuntimeError(f"gather: index must have the same number of dims as the input, got index {_fmt_shape(index.shape)} "
+            raise RuntimeError(f"gather: index must have the same number of dims as the "
+                               f"input, got index {_fmt_shape(index.shape)} "
                                f"for input {_fmt_shape(a.shape)}")
         if any(i > n for d, (i, n) in enumerate(zip(index.shape, a.shape)) if d != dim):
-            raise RuntimeError(f"gather: index {_fmt_shape(index.shape)} must be no larger than the input {_fmt_shape(a.shape)} "
-                               f"apart from dim {dim}")
+            raise RuntimeError(f"gather: index {_fmt_shape(index.shape)} must be no larger "
+                               f"than the input {_fmt_shape(a.shape)} apart from dim {dim}")
         bad = (index < 0) | (index >= a.shape[dim])
         if bad.any():
-            raise IndexError(f"gather: index {index[bad][0]} is out of bounds for dim {dim} with size {a.shape[dim]} "
+            raise IndexError(f"gather: index {index[bad][0]} is out of bounds for dim "
+                             f"{dim} with size {a.shape[dim]} "
                              f"(input shape {_fmt_shape(a.shape)})")
         ctx.shape, ctx.dim, ctx.index = a.shape, dim, index
-        sub = a[tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))]
+        sub = a[tuple(slice(None) if d == dim else slice(0, n)
+                      for d, n in enumerate(index.shape))]
         return np.take_along_axis(sub, index, axis=dim)
     @staticmethod
     def backward(ctx, g):
@@ -503,9 +582,11 @@ class Gather(Function):
 
 @add_to_class(Tensor)
 def gather(self, dim, index):
-    "out[i][j] = self[i][index[i][j]] for dim=1 (and likewise for other dims), as `torch.gather`."
+    """out[i][j] = self[i][index[i][j]] for dim=1 (and likewise for other dims),
+    as `torch.gather`."""
     index = index.data if isinstance(index, Tensor) else np.asarray(index)
-    if index.dtype.kind not in "iu": raise RuntimeError(f"gather: expected an integer index, got dtype {index.dtype}")
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"gather: expected an integer index, got dtype {index.dtype}")
     return Gather.apply(self, dim=_one_dim("gather", dim, self.ndim), index=index)
 
 # %% ../nbs/05_ops.ipynb #eeb395d1
@@ -514,12 +595,15 @@ def _put(out, index, value, op="setitem"):
     try: out[index] = value
     except IndexError as e: raise _index_error(op, e, out.shape) from None
     except ValueError:
-        raise RuntimeError(f"{op}: cannot assign a value of shape {_fmt_shape(np.shape(value))} to an indexed region of "
-                           f"shape {_fmt_shape(out[index].shape)} (tensor shape {_fmt_shape(out.shape)}); hint: the value "
-                           "must broadcast to the region") from None
+        raise RuntimeError(f"{op}: cannot assign a value of shape "
+                           f"{_fmt_shape(np.shape(value))} "
+                           f"to an indexed region of shape {_fmt_shape(out[index].shape)} "
+                           f"(tensor shape {_fmt_shape(out.shape)}); "
+                           "hint: the value must broadcast to the region") from None
 
 class IndexPut(Function):
-    "A copy of `a` with `a[index] = value`; the gradient of `a` is zero where it was overwritten."
+    """A copy of `a` with `a[index] = value`; the gradient of `a` is zero where it was
+    overwritten."""
     @staticmethod
     def forward(ctx, a, value, index):
         ctx.index, ctx.value_ndim = index, np.ndim(value)
@@ -533,19 +617,23 @@ class IndexPut(Function):
             ga = g.copy(); ga[ctx.index] = 0
         if ctx.needs_input_grad[1]:
             gv = g[ctx.index]
-            gv = gv.reshape((1,) * max(0, ctx.value_ndim - gv.ndim) + gv.shape)   # value may have extra leading 1s
+            # value may have extra leading 1s
+            gv = gv.reshape((1,) * max(0, ctx.value_ndim - gv.ndim) + gv.shape)
         return ga, gv
 
 @add_to_class(Tensor)
 def __setitem__(self, index, value):
-    "x[index] = value in place; recorded in the graph when x (a non-leaf) or the value requires grad."
+    """x[index] = value in place; recorded in the graph when x (a non-leaf) or the value
+    requires grad."""
     index = _as_index("setitem", index)
     value_grad = isinstance(value, Tensor) and value.requires_grad
     if is_grad_enabled() and (self.requires_grad or value_grad):
         if self.requires_grad and self.grad_fn is None:
-            raise RuntimeError("setitem: a leaf Variable that requires grad is being used in an in-place operation; "
-                               "hint: write it inside `with mytorch.no_grad():`, or assign into a clone")
-        old = Tensor._make(self.data.copy())              # the graph sees the old values, not our storage
+            raise RuntimeError("setitem: a leaf Variable that requires grad is being "
+                               "used in an in-place operation; hint: write it inside "
+                               "`with mytorch.no_grad():`, or assign into a clone")
+        # the graph sees the old values, not our storage
+        old = Tensor._make(self.data.copy())
         old.grad_fn, old._requires_grad = self.grad_fn, self.requires_grad
         res = IndexPut.apply(old, value, index=index)
         _put(self.data, (...,), res.data)
@@ -556,18 +644,23 @@ def __setitem__(self, index, value):
 
 # %% ../nbs/05_ops.ipynb #67f2b837
 class MaskedFill(Function):
-    "`value` where `mask` is true, `a` elsewhere; `value` may be a 0-d tensor that gets a gradient."
+    """`value` where `mask` is true, `a` elsewhere; `value` may be a 0-d tensor that gets
+    a gradient."""
     @staticmethod
     def forward(ctx, a, value, mask):
         if mask.dtype != np.bool_:
-            raise RuntimeError(f"masked_fill: only supports boolean masks, got mask with dtype {mask.dtype}; hint: compare, e.g. x > 0")
+            raise RuntimeError(f"masked_fill: only supports boolean masks, "
+                               f"got mask with dtype {mask.dtype}; "
+                               "hint: compare, e.g. x > 0")
         if np.ndim(value) != 0:
-            raise RuntimeError(f"masked_fill: only supports a 0-dimensional value, got shape {_fmt_shape(np.shape(value))}")
+            raise RuntimeError(f"masked_fill: only supports a 0-dimensional value, "
+                               f"got shape {_fmt_shape(np.shape(value))}")
         try: ok = np.broadcast_shapes(mask.shape, a.shape) == a.shape
         except ValueError: ok = False
         if not ok:
-            raise RuntimeError(f"masked_fill: mask of shape {_fmt_shape(mask.shape)} cannot be broadcast to the tensor's "
-                               f"shape {_fmt_shape(a.shape)}")
+            raise RuntimeError(f"masked_fill: mask of shape {_fmt_shape(mask.shape)} "
+                               f"cannot be broadcast to the tensor's shape "
+                               f"{_fmt_shape(a.shape)}")
         ctx.mask = mask
         return np.where(mask, value, a).astype(a.dtype, copy=False)
     @staticmethod
@@ -580,7 +673,8 @@ def _as_mask(mask): return mask.data if isinstance(mask, Tensor) else np.asarray
 
 @add_to_class(Tensor)
 def masked_fill(self, mask, value):
-    "A copy with `value` (a number or 0-d tensor) where the boolean `mask` (broadcast to self) is true."
+    """A copy with `value` (a number or 0-d tensor) where the boolean `mask` (broadcast to
+    self) is true."""
     return MaskedFill.apply(self, value, mask=_as_mask(mask))
 @add_to_class(Tensor, "masked_fill_")
 def _masked_fill_(self, mask, value):
@@ -590,10 +684,13 @@ def _masked_fill_(self, mask, value):
 # %% ../nbs/05_ops.ipynb #14e204c8
 def _check_tensors(op, tensors):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+        raise TypeError(f"{op}: expected a list or tuple of tensors, "
+                        f"got {type(tensors).__name__}")
     if not tensors: raise ValueError(f"{op}: expected a non-empty list of tensors")
     for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor): raise TypeError(f"{op}: expected tensors, got {type(t).__name__} at position {i}")
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected tensors, "
+                            f"got {type(t).__name__} at position {i}")
 
 class Cat(Function):
     "Concatenate along `dim`; backward splits the gradient at the same sizes."
@@ -601,13 +698,19 @@ class Cat(Function):
     def forward(ctx, *arrays, dim=0):
         first = arrays[0]
         for i, a in enumerate(arrays):
-            if a.ndim == 0: raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; hint: use stack")
+            if a.ndim == 0:
+                raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) "
+                                   f"cannot be concatenated; hint: use stack")
             if a.ndim != first.ndim:
-                raise RuntimeError(f"cat: tensors must have the same number of dimensions, got {_fmt_shape(first.shape)} and {_fmt_shape(a.shape)}")
+                raise RuntimeError(f"cat: tensors must have the same number of "
+                                   f"dimensions, got {_fmt_shape(first.shape)} "
+                                   f"and {_fmt_shape(a.shape)}")
         d = _one_dim("cat", dim, first.ndim)
         for a in arrays:
             if a.shape[:d] + a.shape[d + 1:] != first.shape[:d] + first.shape[d + 1:]:
-                raise RuntimeError(f"cat: tensors must have the same shape except in dim {d}, got {_fmt_shape(first.shape)} and {_fmt_shape(a.shape)}")
+                raise RuntimeError(f"cat: tensors must have the same shape except in "
+                                   f"dim {d}, got {_fmt_shape(first.shape)} "
+                                   f"and {_fmt_shape(a.shape)}")
         ctx.dim, ctx.sizes = d, [a.shape[d] for a in arrays]
         return np.concatenate(arrays, axis=d)
     @staticmethod
@@ -619,7 +722,8 @@ class Stack(Function):
     def forward(ctx, *arrays, dim=0):
         for i, a in enumerate(arrays):
             if a.shape != arrays[0].shape:
-                raise RuntimeError(f"stack: expects each tensor to be equal size, but got {_fmt_shape(arrays[0].shape)} at entry 0 "
+                raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
+                                   f"{_fmt_shape(arrays[0].shape)} at entry 0 "
                                    f"and {_fmt_shape(a.shape)} at entry {i}")
         ctx.dim = _one_dim("stack", dim, arrays[0].ndim + 1)
         return np.stack(arrays, axis=ctx.dim)
@@ -627,7 +731,8 @@ class Stack(Function):
     def backward(ctx, g): return tuple(np.moveaxis(g, ctx.dim, 0))
 
 def cat(tensors, dim=0):
-    "Concatenate a sequence of tensors along an existing `dim` (all other sizes must match)."
+    """Concatenate a sequence of tensors along an existing `dim` (all other sizes must
+    match)."""
     _check_tensors("cat", tensors)
     return Cat.apply(*tensors, dim=dim)
 concat = cat
@@ -645,46 +750,59 @@ def narrow(self, dim, start, length):
     n = self.shape[d]
     if start < 0: start += n
     if not 0 <= start <= n or length < 0 or start + length > n:
-        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) of dim {d}, shape {_fmt_shape(self.shape)}")
+        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds "
+                         f"dimension size ({n}) of dim {d}, shape {_fmt_shape(self.shape)}")
     return self[(slice(None),) * d + (slice(start, start + length),)]
 
 @add_to_class(Tensor)
 def split(self, split_size_or_sections, dim=0):
-    "A tuple of pieces along `dim`: of size `split_size_or_sections` (the last may be smaller), or of the listed sizes."
+    """A tuple of pieces along `dim`: of size `split_size_or_sections` (the last may be
+    smaller), or of the listed sizes."""
     d = _one_dim("split", dim, self.ndim)
     n = self.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
-        if size <= 0 and n: raise RuntimeError(f"split: split_size must be positive, got {size}")
+        if size <= 0 and n:
+            raise RuntimeError(f"split: split_size must be positive, got {size}")
         sizes = [min(size, n - s) for s in range(0, n, size)] if n else [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n or min(sizes, default=0) < 0:
-            raise RuntimeError(f"split: split sizes {sizes} must be non-negative and sum to {n}, the size of dim {d} (shape {_fmt_shape(self.shape)})")
+            raise RuntimeError(f"split: split sizes {sizes} must be non-negative and "
+                               f"sum to {n}, the size of dim {d} "
+                               f"(shape {_fmt_shape(self.shape)})")
     starts = np.cumsum([0] + sizes[:-1])
     return tuple(self.narrow(d, int(s), k) for s, k in zip(starts, sizes))
 
 @add_to_class(Tensor)
 def chunk(self, chunks, dim=0):
-    "Split into `chunks` pieces of size ceil(len / chunks) along `dim` (the last may be smaller, and there may be fewer)."
-    if chunks <= 0: raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got {chunks}")
+    """Split into `chunks` pieces of size ceil(len / chunks) along `dim` (the last may be
+    smaller, and there may be fewer)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got {chunks}")
     n = self.shape[_one_dim("chunk", dim, self.ndim)]
     return self.split(max(1, -(-n // chunks)), dim)
 
 # %% ../nbs/05_ops.ipynb #58a413ac
 class Where(Function):
-    "`x` where `cond` is true, else `y` (broadcast together); gradients go to the branch that was chosen."
+    """`x` where `cond` is true, else `y` (broadcast together); gradients go to the branch
+    that was chosen."""
     @staticmethod
     def forward(ctx, cond, x, y):
         cond = np.asarray(cond)
         if cond.dtype != np.bool_:
-            raise RuntimeError(f"where: expected condition to be a boolean tensor, got dtype {cond.dtype}; hint: compare, e.g. x > 0")
+            raise RuntimeError(f"where: expected condition to be a boolean tensor, "
+                               f"got dtype {cond.dtype}; hint: compare, e.g. x > 0")
         try: out = np.where(cond, x, y)
         except ValueError:
-            raise RuntimeError(f"where: shapes {_fmt_shape(cond.shape)}, {_fmt_shape(np.shape(x))} and {_fmt_shape(np.shape(y))} "
-                               "cannot be broadcast; hint: trailing dimensions must be equal or 1") from None
-        if out.dtype == np.float64 and not any(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in (x, y)):
-            out = out.astype(get_default_dtype())        # Python floats alone give float32, as in PyTorch
+            raise RuntimeError(f"where: shapes {_fmt_shape(cond.shape)}, "
+                               f"{_fmt_shape(np.shape(x))} and {_fmt_shape(np.shape(y))} "
+                               "cannot be broadcast; hint: trailing dimensions must be "
+                               "equal or 1") from None
+        # Python floats alone give float32, as in PyTorch
+        if out.dtype == np.float64 and not any(
+                isinstance(v, np.ndarray) and v.dtype == np.float64 for v in (x, y)):
+            out = out.astype(get_default_dtype())
         ctx.save_for_backward(cond)
         return out
     @staticmethod
@@ -695,7 +813,8 @@ class Where(Function):
         return None, gx, gy
 
 def where(condition, x, y):
-    "Elementwise `x if condition else y`, broadcasting all three; `x` and `y` may be numbers."
+    """Elementwise `x if condition else y`, broadcasting all three; `x` and `y` may be
+    numbers."""
     return Where.apply(condition, x, y)
 
 @add_to_class(Tensor, "where")
@@ -705,7 +824,8 @@ def _where(self, condition, y):
 
 # %% ../nbs/05_ops.ipynb #5756c8db
 class Clamp(Function):
-    "Limit values to [lo, hi] (either may be None); the gradient passes where lo <= x <= hi, boundaries included."
+    """Limit values to [lo, hi] (either may be None); the gradient passes where
+    lo <= x <= hi, boundaries included."""
     @staticmethod
     def forward(ctx, a, lo=None, hi=None):
         ctx.lo, ctx.hi = lo, hi
@@ -722,14 +842,18 @@ class Clamp(Function):
 
 def _bound(b):
     if isinstance(b, Tensor):
-        if b.requires_grad: raise RuntimeError("clamp: gradients with respect to min/max are not supported; hint: use maximum/minimum")
+        if b.requires_grad:
+            raise RuntimeError("clamp: gradients with respect to min/max are not "
+                               "supported; hint: use maximum/minimum")
         return b.data
     return b
 
 @add_to_class(Tensor)
 def clamp(self, min=None, max=None):
-    "Limit to [min, max] (numbers, or tensors without grad); the gradient passes at the boundaries, as PyTorch."
-    if min is None and max is None: raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    """Limit to [min, max] (numbers, or tensors without grad); the gradient passes at the
+    boundaries, as PyTorch."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     return Clamp.apply(self, lo=_bound(min), hi=_bound(max))
 @add_to_class(Tensor)
 def clip(self, min=None, max=None):
@@ -738,7 +862,8 @@ def clip(self, min=None, max=None):
 
 # %% ../nbs/05_ops.ipynb #742fa224
 class Maximum(Function):
-    "Elementwise max of a and b (broadcast); at ties each gets half the gradient, as PyTorch."
+    """Elementwise max of a and b (broadcast); at ties each gets half the gradient,
+    as PyTorch."""
     op, ufunc = "maximum", staticmethod(np.maximum)
     @staticmethod
     def forward(ctx, a, b):
@@ -755,7 +880,8 @@ class Maximum(Function):
         return ga, gb
 
 class Minimum(Maximum):
-    "Elementwise min of a and b (broadcast); at ties each gets half the gradient, as PyTorch."
+    """Elementwise min of a and b (broadcast); at ties each gets half the gradient,
+    as PyTorch."""
     op, ufunc = "minimum", staticmethod(np.minimum)
 
 def maximum(x, other):

@@ -17,14 +17,17 @@ def _data(x):
     return None
 
 class Value:
-    """A scalar that remembers how it was computed, so that gradients can flow back through it.
+    """A scalar that remembers how it was computed, so that gradients can flow back
+    through it.
 
     `data` is the number and `grad` is d(root)/d(self) after `root.backward()`.
     `_prev` holds the Values this one was computed from, `_op` names the operation, and
-    `_local[i]` is the local derivative d(self)/d(_prev[i]), evaluated in the forward pass."""
+    `_local[i]` is the local derivative d(self)/d(_prev[i]), evaluated in the forward
+    pass."""
     def __init__(self, data, _prev=(), _op='', _local=()):
         if not isinstance(data, numbers.Real):
-            raise TypeError(f"Value: data must be a real number, got {type(data).__name__} {data!r}")
+            raise TypeError(f"Value: data must be a real number, "
+                            f"got {type(data).__name__} {data!r}")
         self.data, self.grad = float(data), 0.0
         self._prev, self._op, self._local = tuple(_prev), _op, tuple(_local)
 
@@ -36,13 +39,14 @@ class Value:
             x.grad += self.grad * local
 
 def _node(data, op, *pairs):
-    """A new Value `data`, computed by `op`. `pairs` are (input, d data / d input); inputs that
-    are plain numbers are constants and stay out of the graph."""
+    """A new Value `data`, computed by `op`. `pairs` are (input, d data / d input); inputs
+    that are plain numbers are constants and stay out of the graph."""
     pairs = [(x, d) for x, d in pairs if isinstance(x, Value)]
     return Value(data, [x for x, _ in pairs], op, [d for _, d in pairs])
 
 def patch_value(f):
-    "Decorator: attach the function `f` to `Value` as a method, so the class can grow cell by cell."
+    """Decorator: attach the function `f` to `Value` as a method, so the class can grow
+    cell by cell."""
     setattr(Value, f.__name__, f)
     return f
 
@@ -113,7 +117,8 @@ def _pow(x, y):
     try: out = math.pow(a, b)
     except (ValueError, OverflowError) as e:
         raise type(e)(f"pow: {a!r} ** {b!r} has no finite real value") from None
-    if a == 0 and b < 1: d_base = 0.0 if b == 0 else math.inf   # b * a**(b-1) would divide by 0
+    # b * a**(b-1) would divide by 0
+    if a == 0 and b < 1: d_base = 0.0 if b == 0 else math.inf
     else: d_base = b * math.pow(a, b - 1)
     if a > 0: d_exp = out * math.log(a)
     else: d_exp = 0.0 if (a == 0 and b >= 0) else math.nan      # ln(a) does not exist
@@ -134,7 +139,8 @@ def __rpow__(self, other):
 def exp(self):
     "e ** self"
     try: e = math.exp(self.data)
-    except OverflowError: raise OverflowError(f"exp: exp({self.data!r}) overflows a float") from None
+    except OverflowError:
+        raise OverflowError(f"exp: exp({self.data!r}) overflows a float") from None
     return _node(e, 'exp', (self, e))
 
 @patch_value
@@ -158,27 +164,30 @@ def tanh(self):
 
 # %% ../nbs/02_scalar.ipynb #e436ca2e
 def topo_sort(root):
-    """Every Value that `root` depends on, `root` first and each node after all of its consumers:
-    the order in which the backward pass visits nodes. An iterative depth-first search (an
-    explicit stack, no recursion), so graphs of any depth work."""
+    """Every Value that `root` depends on, `root` first and each node after all of its
+    consumers: the order in which the backward pass visits nodes. An iterative depth-first
+    search (an explicit stack, no recursion), so graphs of any depth work."""
     order, visited = [], set()
     stack = [(root, False)]
     while stack:
         node, inputs_done = stack.pop()
-        if inputs_done:                    # leaving: everything below `node` is already in `order`
+        # leaving: everything below `node` is already in `order`
+        if inputs_done:
             order.append(node)
         elif node not in visited:          # arriving for the first time
             visited.add(node)
             stack.append((node, True))     # come back here once the inputs are done
             stack.extend((x, False) for x in node._prev if x not in visited)
-    return order[::-1]                     # post-order puts inputs first; backward wants the reverse
+    # post-order puts inputs first; backward wants the reverse
+    return order[::-1]
 
 # %% ../nbs/02_scalar.ipynb #05c60dfc
 @patch_value
 def backward(self, order=None):
-    """Reverse-mode autodiff: set `.grad` of every Value that `self` depends on to d(self)/d(that).
-    Leaf gradients accumulate across calls, as in PyTorch; intermediate ones are recomputed.
-    `order` is the sequence in which nodes pass their gradient on (default: `topo_sort(self)`)."""
+    """Reverse-mode autodiff: set `.grad` of every Value that `self` depends on to
+    d(self)/d(that). Leaf gradients accumulate across calls, as in PyTorch; intermediate
+    ones are recomputed. `order` is the sequence in which nodes pass their gradient on
+    (default: `topo_sort(self)`)."""
     order = topo_sort(self) if order is None else order
     for node in order:
         if node._prev: node.grad = 0.0     # intermediate nodes start afresh
@@ -189,14 +198,16 @@ def backward(self, order=None):
 # %% ../nbs/02_scalar.ipynb #2a0b1c9f
 @patch_value
 def sigmoid(self):
-    "The logistic function 1 / (1 + e**-self), as one node with local derivative s * (1 - s)."
+    """The logistic function 1 / (1 + e**-self), as one node with local derivative
+    s * (1 - s)."""
     a = self.data
     s = 1 / (1 + math.exp(-a)) if a >= 0 else math.exp(a) / (1 + math.exp(a))
     return _node(s, 'sigmoid', (self, s * (1 - s)))
 
 # %% ../nbs/02_scalar.ipynb #24b1c7ea
 class Neuron:
-    "tanh(w . x + b) (or just w . x + b when `nonlin=False`) over `nin` inputs, made of Values."
+    """tanh(w . x + b) (or just w . x + b when `nonlin=False`) over `nin` inputs, made of
+    Values."""
     def __init__(self, nin, nonlin=True, rng=None):
         rng = np.random.default_rng() if rng is None else rng
         bound = 1 / math.sqrt(nin)                   # like torch.nn.Linear's default init
@@ -213,7 +224,8 @@ class Neuron:
 
 class Layer:
     "`nout` neurons that all read the same `nin` inputs."
-    def __init__(self, nin, nout, **kwargs): self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+    def __init__(self, nin, nout, **kwargs):
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x):
         out = [n(x) for n in self.neurons]
@@ -223,7 +235,8 @@ class Layer:
     def __repr__(self): return f"Layer({', '.join(map(repr, self.neurons))})"
 
 class MLP:
-    "A multi-layer perceptron: `nin` inputs, then layers of sizes `nouts`; tanh between, linear last."
+    """A multi-layer perceptron: `nin` inputs, then layers of sizes `nouts`; tanh between,
+    linear last."""
     def __init__(self, nin, nouts, rng=None):
         sizes = [nin] + list(nouts)
         self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i < len(nouts) - 1, rng=rng)
@@ -239,13 +252,16 @@ class MLP:
         "Set the gradient of every parameter to 0 (they accumulate across backward calls)."
         for p in self.parameters(): p.grad = 0.0
 
-    def __repr__(self): return f"MLP({len(self.layers[0].neurons[0].w)}, {[len(l.neurons) for l in self.layers]})"
+    def __repr__(self):
+        return (f"MLP({len(self.layers[0].neurons[0].w)}, "
+                f"{[len(l.neurons) for l in self.layers]})")
 
 # %% ../nbs/02_scalar.ipynb #71e10a76
 def naive_dfs_backward(root):
-    """A deliberately WRONG backward pass, for teaching: walk depth first from `root` and let each
-    node pass its gradient on as soon as it is reached, before all of its consumers may have
-    delivered. Expects a fresh graph (all gradients 0). Returns the nodes in the order visited."""
+    """A deliberately WRONG backward pass, for teaching: walk depth first from `root` and
+    let each node pass its gradient on as soon as it is reached, before all of its consumers
+    may have delivered. Expects a fresh graph (all gradients 0). Returns the nodes in the
+    order visited."""
     root.grad = 1.0
     stack, seen, visited = [root], {root}, []
     while stack:
@@ -260,10 +276,11 @@ def naive_dfs_backward(root):
 
 # %% ../nbs/02_scalar.ipynb #62c9dccc
 def gated_order(root):
-    """The backward order by counting consumers (Kahn's algorithm from the output): a node is
-    released to the order only once every consumer has passed its gradient on to it. Iterative."""
+    """The backward order by counting consumers (Kahn's algorithm from the output): a node
+    is released to the order only once every consumer has passed its gradient on to it.
+    Iterative."""
     pending, stack, seen = {}, [root], {root}
-    while stack:                               # 1. count the edges arriving from consumers
+    while stack:                           # 1. count the edges arriving from consumers
         node = stack.pop()
         for x in node._prev:
             pending[x] = pending.get(x, 0) + 1
@@ -271,7 +288,7 @@ def gated_order(root):
                 seen.add(x)
                 stack.append(x)
     order, ready = [], [root]
-    while ready:                               # 2. release each node when its count hits zero
+    while ready:                           # 2. release each node when its count hits zero
         node = ready.pop()
         order.append(node)
         for x in node._prev:

@@ -8,40 +8,49 @@ import shutil
 from .autograd import Tensor, _fmt_shape
 
 # %% ../nbs/04_viz.ipynb #6ec9bcb1
-_INSTALL = ("install Graphviz: `pip install graphviz` for the Python package, and the `dot` program with "
-            "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or `conda install graphviz`")
+_INSTALL = ("install Graphviz: `pip install graphviz` for the Python package, "
+            "and the `dot` program with `apt-get install graphviz` (Debian/Ubuntu), "
+            "`brew install graphviz` (macOS) or `conda install graphviz`")
 
 def _graphviz():
     "The graphviz module, checked at call time (it is an optional dependency)."
     try: import graphviz
     except ImportError:
-        raise ImportError(f"draw_graph: the Python package `graphviz` is not installed; {_INSTALL}") from None
+        raise ImportError(f"draw_graph: the Python package `graphviz` is not installed; "
+                          f"{_INSTALL}") from None
     if shutil.which("dot") is None:
-        raise RuntimeError(f"draw_graph: the Graphviz program `dot` was not found on PATH; {_INSTALL}")
+        raise RuntimeError(f"draw_graph: the Graphviz program `dot` was not found on PATH; "
+                           f"{_INSTALL}")
     return graphviz
 
 def _label(t, names, fallback=""):
     name = names.get(id(t), fallback)
     shape = _fmt_shape(t.shape)
-    return f"{name}\\n{shape}" if name else shape       # a backslash-n is Graphviz's line break
+    # a backslash-n is Graphviz's line break
+    return f"{name}\\n{shape}" if name else shape
 
 def draw_graph(root, params=None, rankdir="TB", max_nodes=500):
-    """Draw the graph that `root.backward()` would traverse, as a `graphviz.Digraph` (shown as SVG in notebooks).
+    """Draw the graph that `root.backward()` would traverse, as a `graphviz.Digraph`
+    (shown as SVG in notebooks).
 
-    Operations are grey boxes labelled with their `grad_fn` name, intermediate results are ellipses with their shape,
-    leaves that require grad are blue and `root` is green. `params` maps names to tensors (e.g. parameters) to
-    label them. `rankdir` is Graphviz's layout direction ("TB" top to bottom, "LR" left to right). Graphs with more
-    than `max_nodes` operations raise instead of producing an unreadable picture."""
+    Operations are grey boxes labelled with their `grad_fn` name, intermediate results
+    are ellipses with their shape, leaves that require grad are blue and `root` is green.
+    `params` maps names to tensors (e.g. parameters) to label them. `rankdir` is
+    Graphviz's layout direction ("TB" top to bottom, "LR" left to right). Graphs with
+    more than `max_nodes` operations raise instead of producing an unreadable picture."""
     graphviz = _graphviz()
     if not isinstance(root, Tensor):
         raise TypeError(f"draw_graph: expected a mytorch Tensor, got {type(root).__name__}")
     names = {id(t): n for n, t in (params or {}).items()}
-    g = graphviz.Digraph(graph_attr={"rankdir": rankdir}, node_attr={"fontname": "Helvetica", "fontsize": "10"})
+    g = graphviz.Digraph(graph_attr={"rankdir": rankdir},
+                         node_attr={"fontname": "Helvetica", "fontsize": "10"})
     out_id = f"out{id(root)}"
     note = "" if root.requires_grad else "\\n(no graph: requires_grad=False)"
-    g.node(out_id, _label(root, names, "output") + note, shape="box", style="filled", fillcolor="palegreen")
+    g.node(out_id, _label(root, names, "output") + note,
+           shape="box", style="filled", fillcolor="palegreen")
     if root.grad_fn is None: return g
-    g.node(str(id(root.grad_fn)), root.grad_fn.name(), shape="box", style="rounded,filled", fillcolor="lightgrey")
+    g.node(str(id(root.grad_fn)), root.grad_fn.name(),
+           shape="box", style="rounded,filled", fillcolor="lightgrey")
     g.edge(str(id(root.grad_fn)), out_id)
     seen, stack = {root.grad_fn}, [root.grad_fn]
     while stack:                                     # explicit stack, as in the engine
@@ -50,17 +59,21 @@ def draw_graph(root, params=None, rankdir="TB", max_nodes=500):
             if nxt is None: continue
             if isinstance(nxt, Tensor):              # a leaf that will receive a gradient
                 leaf_id = f"leaf{id(nxt)}"
-                g.node(leaf_id, _label(nxt, names), shape="box", style="filled", fillcolor="lightblue")
+                g.node(leaf_id, _label(nxt, names),
+                       shape="box", style="filled", fillcolor="lightblue")
                 g.edge(leaf_id, str(id(node)))
                 continue
-            res_id = f"res{id(nxt)}"                 # the result of `nxt`, consumed by `node`
+            # the result of `nxt`, consumed by `node`
+            res_id = f"res{id(nxt)}"
             g.edge(res_id, str(id(node)))
             if nxt in seen: continue
             seen.add(nxt)
             if len(seen) > max_nodes:
-                raise ValueError(f"draw_graph: the graph has more than max_nodes={max_nodes} operations; "
-                                 "hint: draw a smaller part, or pass a larger max_nodes")
-            g.node(str(id(nxt)), nxt.name(), shape="box", style="rounded,filled", fillcolor="lightgrey")
+                raise ValueError(f"draw_graph: the graph has more than "
+                                 f"max_nodes={max_nodes} operations; hint: draw a "
+                                 "smaller part, or pass a larger max_nodes")
+            g.node(str(id(nxt)), nxt.name(),
+                   shape="box", style="rounded,filled", fillcolor="lightgrey")
             g.node(res_id, _fmt_shape(shape), shape="ellipse")
             g.edge(str(id(nxt)), res_id)
             stack.append(nxt)
