@@ -369,12 +369,16 @@ def _broadcast_error(op, a, b):
                         "hint: trailing dimensions must be equal or 1 "
                         "(use reshape/unsqueeze to line them up)")
 
+def _broadcasting(op, ufunc, a, b):
+    "`ufunc(a, b)` with NumPy broadcasting, or an error naming `op` and both shapes."
+    try: return ufunc(a, b)
+    except ValueError: raise _broadcast_error(op, a, b) from None
+
 class Add(Function):
     "a + b (broadcasting). VJP: (g, g)."
     @staticmethod
     def forward(ctx, a, b):
-        try: return np.add(a, b)
-        except ValueError: raise _broadcast_error("add", a, b) from None
+        return _broadcasting("add", np.add, a, b)
     @staticmethod
     def backward(ctx, g): return g, g
 
@@ -383,8 +387,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        try: return np.multiply(a, b)
-        except ValueError: raise _broadcast_error("mul", a, b) from None
+        return _broadcasting("mul", np.multiply, a, b)
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
@@ -548,8 +551,7 @@ class Sub(Function):
     "a - b (broadcasting). VJP: (g, -g)."
     @staticmethod
     def forward(ctx, a, b):
-        try: return np.subtract(a, b)
-        except ValueError: raise _broadcast_error("sub", a, b) from None
+        return _broadcasting("sub", np.subtract, a, b)
     @staticmethod
     def backward(ctx, g): return g, -g
 
@@ -565,8 +567,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        try: return np.true_divide(a, b)
-        except ValueError: raise _broadcast_error("div", a, b) from None
+        return _broadcasting("div", np.true_divide, a, b)
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
@@ -590,8 +591,7 @@ class Pow(Function):
     "a ** b elementwise (broadcasting). VJP: (g * b * a**(b-1), g * a**b * log(a))."
     @staticmethod
     def forward(ctx, a, b):
-        try: out = np.power(a, b)
-        except ValueError: raise _broadcast_error("pow", a, b) from None
+        out = _broadcasting("pow", np.power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
     @staticmethod

@@ -15,7 +15,7 @@ from collections import namedtuple
 import numpy as np
 from .autograd import *
 from .autograd import (_norm_dims, _expand_back, _inplace, _fmt_shape,
-                              _broadcast_error, _size)
+                              _broadcasting, _size)
 
 # %% ../nbs/05_ops.ipynb #a1876d19
 class Expand(Function):
@@ -867,8 +867,7 @@ class Maximum(Function):
     op, ufunc = "maximum", staticmethod(np.maximum)
     @staticmethod
     def forward(ctx, a, b):
-        try: out = ctx.ufunc(a, b)
-        except ValueError: raise _broadcast_error(ctx.op, a, b) from None
+        out = _broadcasting(ctx.op, ctx.ufunc, a, b)
         ctx.save_for_backward(a, b, out)
         return out
     @staticmethod
