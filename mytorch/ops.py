@@ -799,10 +799,6 @@ class Where(Function):
                                f"{_fmt_shape(np.shape(x))} and {_fmt_shape(np.shape(y))} "
                                "cannot be broadcast; hint: trailing dimensions must be "
                                "equal or 1") from None
-        # Python floats alone give float32, as in PyTorch
-        if out.dtype == np.float64 and not any(
-                isinstance(v, np.ndarray) and v.dtype == np.float64 for v in (x, y)):
-            out = out.astype(get_default_dtype())
         ctx.save_for_backward(cond)
         return out
     @staticmethod
