@@ -412,7 +412,6 @@ def unbroadcast(grad, shape):
     summed with keepdims."""
     if grad.shape == shape: return grad      # the common case: nothing was broadcast
     shape = tuple(shape)
-    if grad.shape == shape: return grad
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
                                       if n == 1 and grad.shape[lead + i] != 1)
