@@ -66,7 +66,7 @@ def main(argv=None):
         return x.grad
 
     # the two libraries must compute the same thing before we time them
-    np.testing.assert_allclose(run_mytorch().data, run_torch().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(run_mytorch().array, run_torch().numpy(), rtol=1e-5)
 
     default_threads = torch.get_num_threads()
     rows = [("mytorch", median_time(run_mytorch, args.repeat))]

@@ -7,8 +7,13 @@ are imported as modules, not star-imported: their names (`Linear`, `MLP`, ...) b
 """
 __version__ = "0.1.0"
 
-from .autograd import *          # Tensor, Function, the engine, grad mode, creation functions, gradcheck
-from .ops import *               # reductions, shape ops, indexing, cat/stack/where/softmax (chapter 05)
+from .autograd import *          # Tensor, Function, the engine, grad mode, dtypes, promotion, creation, gradcheck
+from .ops import *               # reductions, shape ops and views, indexing, cat/stack/where/softmax (chapter 05)
 from . import autograd, ops, manualgrad, scalar
 from .viz import draw_graph
 from . import viz
+
+# PyTorch's other names for the dtypes. They would shadow Python's builtins inside a module, so they live only here.
+bool = bool_
+float, double, half = float32, float64, float16
+long, int, short = int64, int32, int16

@@ -18,7 +18,7 @@ from .autograd import (_norm_dims, _expand_back, _inplace, _fmt_shape,
                               _broadcasting, _size)
 
 # %% ../nbs/05_ops.ipynb #a1876d19
-class Expand(Function):
+class Expand(Function, arrays=True):
     """Broadcast `a` to `shape`. Backward returns the gradient as it is: the engine's
     `unbroadcast` sums it back."""
     @staticmethod
@@ -74,7 +74,7 @@ def _check_float(op, a):
         raise RuntimeError(f"{op}: expected a floating point tensor, got dtype {a.dtype}; "
                            "hint: call .float() first")
 
-class TakeAlongDim(Function):
+class TakeAlongDim(Function, arrays=True):
     """Pick one element per slice along `dim` at `index` (an int array shaped like `a` but
     with size 1 along `dim`). Backward puts each gradient back at the picked position."""
     @staticmethod
@@ -95,7 +95,7 @@ class Min(TakeAlongDim):
     "`x.min(dim)`: the values at the argmin along `dim`."
 
 # %% ../nbs/05_ops.ipynb #11702288
-class AMax(Function):
+class AMax(Function, arrays=True):
     """Largest value over `dim` (None, int or tuple); the gradient is shared evenly among
     tied elements."""
     op, reduce = "amax", staticmethod(np.amax)
@@ -147,7 +147,7 @@ def _extremum(x, dim, keepdim, which):
     if x.shape[d] == 0:
         raise IndexError(f"{which}: cannot reduce dim {d} of size 0 "
                          f"(shape {_fmt_shape(x.shape)})")
-    index = (np.argmax if which == "max" else np.argmin)(x.data, axis=d, keepdims=True)
+    index = (np.argmax if which == "max" else np.argmin)(x.array, axis=d, keepdims=True)
     values = (Max if which == "max" else Min).apply(x, index=index, dim=d, keepdim=keepdim)
     return getattr(return_types, which)(
         values, Tensor._make(index if keepdim else index.squeeze(d)))
@@ -173,7 +173,7 @@ def _correction(op, unbiased, correction):
     if correction is not None: return correction
     return 1 if unbiased is None or unbiased else 0
 
-class Var(Function):
+class Var(Function, arrays=True):
     "Variance over `dim` with `correction` (1 = Bessel, PyTorch's default)."
     op = "var"
     @staticmethod
@@ -242,7 +242,7 @@ def _stable_softmax(a, axis):
     e = np.exp(a - np.amax(a, axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
-class LogSumExp(Function):
+class LogSumExp(Function, arrays=True):
     "log(sum(exp(x))) over `dim`, computed stably; its gradient is the softmax."
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
@@ -265,7 +265,7 @@ def logsumexp(self, dim, keepdim=False):
     return LogSumExp.apply(self, dim=dim, keepdim=keepdim)
 
 # %% ../nbs/05_ops.ipynb #d40a1617
-class Norm(Function):
+class Norm(Function, arrays=True):
     "The p-norm (p > 0) over `dim`; the gradient is 0 where the norm is 0 (as PyTorch)."
     @staticmethod
     def forward(ctx, a, p=2, dim=None, keepdim=False):
@@ -312,7 +312,7 @@ def _prod_of_others(a, axis):
     right[..., :-1] = np.cumprod(a[..., :0:-1], axis=-1)[..., ::-1]
     return np.moveaxis(left * right, -1, axis)
 
-class Prod(Function):
+class Prod(Function, arrays=True):
     """Product over one dim (or all); the gradient is the product of the other factors,
     exact with zeros."""
     @staticmethod
@@ -336,11 +336,11 @@ def prod(self, dim=None, keepdim=False):
 # %% ../nbs/05_ops.ipynb #acce9b1b
 def _arg_extremum(x, dim, keepdim, fn, op):
     if dim is None:
-        i = fn(x.data.reshape(-1))
+        i = fn(x.array.reshape(-1))
         return Tensor._make(np.asarray(i, dtype=int64)
                             .reshape((1,) * x.ndim if keepdim else ()))
     d = _one_dim(op, dim, x.ndim)
-    return Tensor._make(np.asarray(fn(x.data, axis=d, keepdims=keepdim) if x.ndim else 0,
+    return Tensor._make(np.asarray(fn(x.array, axis=d, keepdims=keepdim) if x.ndim else 0,
                                    dtype=int64))
 
 @add_to_class(Tensor)
@@ -355,7 +355,7 @@ def argmin(self, dim=None, keepdim=False):
     return _arg_extremum(self, dim, keepdim, np.argmin, "argmin")
 
 # %% ../nbs/05_ops.ipynb #bfbc95ce
-class Reshape(Function):
+class Reshape(Function, arrays=True):
     """The same elements (row-major order) in a new shape; backward reshapes the gradient
     back."""
     @staticmethod
@@ -420,7 +420,7 @@ def unsqueeze(self, dim):
     return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
 # %% ../nbs/05_ops.ipynb #34fec8d2
-class Permute(Function):
+class Permute(Function, arrays=True):
     "Reorder the axes; backward applies the inverse permutation."
     @staticmethod
     def forward(ctx, a, dims):
@@ -429,7 +429,7 @@ class Permute(Function):
     @staticmethod
     def backward(ctx, g): return np.transpose(g, np.argsort(ctx.dims))
 
-class Transpose(Function):
+class Transpose(Function, arrays=True):
     "Swap two axes; backward swaps them back."
     @staticmethod
     def forward(ctx, a, dim0, dim1):
@@ -477,7 +477,7 @@ add_to_class(Tensor, "mT")(_mT)
 Tensor.T, Tensor.mT = property(_T), property(_mT)
 
 # %% ../nbs/05_ops.ipynb #b0c5e571
-class Repeat(Function):
+class Repeat(Function, arrays=True):
     "Tile `a` `repeats[d]` times along each dim; backward sums the tiles."
     @staticmethod
     def forward(ctx, a, repeats):
@@ -512,7 +512,7 @@ def _as_index(op, index):
     integer or boolean arrays."""
     out = []
     for i in (index if isinstance(index, tuple) else (index,)):
-        if isinstance(i, Tensor): i = i.data
+        if isinstance(i, Tensor): i = i.array
         elif isinstance(i, (list, range)):
             i = np.asarray(i) if len(i) else np.zeros(0, int64)
         if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
@@ -525,7 +525,7 @@ def _index_error(op, err, shape):
     msg = str(err).replace("axis", "dim").replace("array", "tensor")
     return IndexError(f"{op}: {msg} (indexing a tensor of shape {_fmt_shape(shape)})")
 
-class GetItem(Function):
+class GetItem(Function, arrays=True):
     """`a[index]` with NumPy's rules; backward scatters the gradient into zeros, adding at
     repeated indices."""
     @staticmethod
@@ -551,7 +551,7 @@ def __iter__(self):
     return (self[i] for i in range(len(self)))
 
 # %% ../nbs/05_ops.ipynb #ea8f4866
-class Gather(Function):
+class Gather(Function, arrays=True):
     """Pick `a` along `dim` at `index` (PyTorch's gather); backward scatter-adds the
     gradient."""
     @staticmethod
@@ -584,7 +584,7 @@ class Gather(Function):
 def gather(self, dim, index):
     """out[i][j] = self[i][index[i][j]] for dim=1 (and likewise for other dims),
     as `torch.gather`."""
-    index = index.data if isinstance(index, Tensor) else np.asarray(index)
+    index = index.array if isinstance(index, Tensor) else np.asarray(index)
     if index.dtype.kind not in "iu":
         raise RuntimeError(f"gather: expected an integer index, got dtype {index.dtype}")
     return Gather.apply(self, dim=_one_dim("gather", dim, self.ndim), index=index)
@@ -601,7 +601,7 @@ def _put(out, index, value, op="setitem"):
                            f"(tensor shape {_fmt_shape(out.shape)}); "
                            "hint: the value must broadcast to the region") from None
 
-class IndexPut(Function):
+class IndexPut(Function, arrays=True):
     """A copy of `a` with `a[index] = value`; the gradient of `a` is zero where it was
     overwritten."""
     @staticmethod
@@ -633,17 +633,17 @@ def __setitem__(self, index, value):
                                "used in an in-place operation; hint: write it inside "
                                "`with mytorch.no_grad():`, or assign into a clone")
         # the graph sees the old values, not our storage
-        old = Tensor._make(self.data.copy())
+        old = Tensor._make(self.array.copy())
         old.grad_fn, old._requires_grad = self.grad_fn, self.requires_grad
         res = IndexPut.apply(old, value, index=index)
-        _put(self.data, (...,), res.data)
+        _put(self.array, (...,), res.array)
         self.grad_fn, self._requires_grad = res.grad_fn, True
     else:
-        _put(self.data, index, value.data if isinstance(value, Tensor) else value)
+        _put(self.array, index, value.array if isinstance(value, Tensor) else value)
     self._version.value += 1
 
 # %% ../nbs/05_ops.ipynb #67f2b837
-class MaskedFill(Function):
+class MaskedFill(Function, arrays=True):
     """`value` where `mask` is true, `a` elsewhere; `value` may be a 0-d tensor that gets
     a gradient."""
     @staticmethod
@@ -669,7 +669,7 @@ class MaskedFill(Function):
         gv = np.where(ctx.mask, g, 0).sum() if ctx.needs_input_grad[1] else None
         return ga, gv
 
-def _as_mask(mask): return mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+def _as_mask(mask): return mask.array if isinstance(mask, Tensor) else np.asarray(mask)
 
 @add_to_class(Tensor)
 def masked_fill(self, mask, value):
@@ -692,7 +692,7 @@ def _check_tensors(op, tensors):
             raise TypeError(f"{op}: expected tensors, "
                             f"got {type(t).__name__} at position {i}")
 
-class Cat(Function):
+class Cat(Function, arrays=True):
     "Concatenate along `dim`; backward splits the gradient at the same sizes."
     @staticmethod
     def forward(ctx, *arrays, dim=0):
@@ -716,7 +716,7 @@ class Cat(Function):
     @staticmethod
     def backward(ctx, g): return tuple(np.split(g, np.cumsum(ctx.sizes)[:-1], axis=ctx.dim))
 
-class Stack(Function):
+class Stack(Function, arrays=True):
     "Stack equal-shaped arrays along a new dim; backward unstacks the gradient."
     @staticmethod
     def forward(ctx, *arrays, dim=0):
@@ -784,7 +784,7 @@ def chunk(self, chunks, dim=0):
     return self.split(max(1, -(-n // chunks)), dim)
 
 # %% ../nbs/05_ops.ipynb #58a413ac
-class Where(Function):
+class Where(Function, arrays=True):
     """`x` where `cond` is true, else `y` (broadcast together); gradients go to the branch
     that was chosen."""
     @staticmethod
@@ -819,7 +819,7 @@ def _where(self, condition, y):
     return Where.apply(condition, self, y)
 
 # %% ../nbs/05_ops.ipynb #5756c8db
-class Clamp(Function):
+class Clamp(Function, arrays=True):
     """Limit values to [lo, hi] (either may be None); the gradient passes where
     lo <= x <= hi, boundaries included."""
     @staticmethod
@@ -841,7 +841,7 @@ def _bound(b):
         if b.requires_grad:
             raise RuntimeError("clamp: gradients with respect to min/max are not "
                                "supported; hint: use maximum/minimum")
-        return b.data
+        return b.array
     return b
 
 @add_to_class(Tensor)
@@ -857,7 +857,7 @@ def clip(self, min=None, max=None):
     return self.clamp(min, max)
 
 # %% ../nbs/05_ops.ipynb #742fa224
-class Maximum(Function):
+class Maximum(Function, arrays=True):
     """Elementwise max of a and b (broadcast); at ties each gets half the gradient,
     as PyTorch."""
     op, ufunc = "maximum", staticmethod(np.maximum)
@@ -888,7 +888,7 @@ def minimum(x, other):
 for _fn in (maximum, minimum): add_to_class(Tensor)(_fn)    # x.maximum(y) too
 
 # %% ../nbs/05_ops.ipynb #b5225af6
-class Softmax(Function):
+class Softmax(Function, arrays=True):
     "exp(x - max) / sum along `dim`: never overflows. Backward: s * (g - sum(g * s))."
     @staticmethod
     def forward(ctx, a, dim):
@@ -902,7 +902,7 @@ class Softmax(Function):
         s, = ctx.saved_tensors
         return s * (g - (g * s).sum(axis=ctx.axis, keepdims=True))
 
-class LogSoftmax(Function):
+class LogSoftmax(Function, arrays=True):
     "x - logsumexp(x) along `dim`, computed stably. Backward: g - softmax * sum(g)."
     @staticmethod
     def forward(ctx, a, dim):

@@ -26,13 +26,13 @@ def compare(fn_m, fn_t, inputs, seed=0, check_fd=True):
     xs, ts = [m64(a) for a in inputs], [t64(a) for a in inputs]
     ym, yt = fn_m(*xs), fn_t(*ts)
     assert ym.shape == tuple(yt.shape)
-    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ym.array, yt.detach().numpy(), rtol=1e-9, atol=1e-12)
     g = np.random.default_rng(seed).standard_normal(ym.shape)
     ym.backward(g)
     yt.backward(torch.tensor(g))
     for x, t in zip(xs, ts):
         assert x.grad is not None and x.grad.shape == x.shape
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(x.grad.array, t.grad.numpy(), rtol=1e-9, atol=1e-12)
     if check_fd:
         assert mt.gradcheck(fn_m, [m64(a) for a in inputs])
 
@@ -153,8 +153,8 @@ def test_max_min_indices_and_ties_like_torch(case, data):
     x = data.draw(arrays(np.float64, shape, elements=SMALL_INTS))
     for which in ("max", "min"):
         rm, rt = getattr(m64(x), which)(dim=dim, keepdim=keepdim), getattr(t64(x), which)(dim=dim, keepdim=keepdim)
-        np.testing.assert_array_equal(rm.indices.data, rt.indices.numpy())
-        np.testing.assert_array_equal(getattr(mt.tensor(x), "arg" + which)(dim=dim, keepdim=keepdim).data,
+        np.testing.assert_array_equal(rm.indices.array, rt.indices.numpy())
+        np.testing.assert_array_equal(getattr(mt.tensor(x), "arg" + which)(dim=dim, keepdim=keepdim).array,
                                       getattr(torch.tensor(x), "arg" + which)(dim=dim, keepdim=keepdim).numpy())
         # the gradient goes to the returned index, even at ties
         compare(lambda x: getattr(x, which)(dim=dim, keepdim=keepdim).values,
@@ -201,7 +201,7 @@ def test_getitem(case):
     shape, idx, seed = case
     x = np.random.default_rng(seed).standard_normal(shape)
     y = m64(x)[idx]
-    np.testing.assert_array_equal(y.data, x[idx])
+    np.testing.assert_array_equal(y.array, x[idx])
     if _torch_can(idx):
         compare(lambda t: t[idx], lambda t: t[_to_torch_index(idx)], [x], seed=seed)
     else:

@@ -41,7 +41,7 @@ def test_engine_does_not_recurse():
     assert x.grad.tolist() == [1.0, 1.0]
 
 
-class Counted(Function):
+class Counted(Function, arrays=True):
     "Multiply by 2, counting backward calls per node."
     calls = []
     @staticmethod
@@ -71,12 +71,12 @@ def test_each_node_runs_once_after_all_its_consumers():
     xt = torch.tensor([1.0, -1.0], requires_grad=True)
     at = xt * 2; bt = (at * at) * 2; ct = (at + bt) * 2
     (at.exp() + bt * ct).sum().backward()
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(x.grad.array, xt.grad.numpy(), rtol=1e-5)
 
 
 def test_no_graph_under_no_grad_or_without_requires_grad():
     ctxs = []
-    class Spy(Function):
+    class Spy(Function, arrays=True):
         @staticmethod
         def forward(ctx, a):
             ctxs.append(ctx); ctx.save_for_backward(a); return a + 1
@@ -89,7 +89,7 @@ def test_no_graph_under_no_grad_or_without_requires_grad():
     for r, ctx in zip((r1, r2), ctxs):
         assert r.grad_fn is None and not r.requires_grad and ctx.saved_tensors == ()
     r3 = Spy.apply(w)
-    assert r3.grad_fn is ctxs[2] and ctxs[2].saved_tensors[0] is w.data
+    assert r3.grad_fn is ctxs[2] and ctxs[2].saved_tensors[0] is w.array
     ops = [lambda t: t + t, lambda t: t * 2.0, lambda t: t @ t, lambda t: t.exp(), lambda t: t.sum(dim=0),
            lambda t: t.mean(), lambda t: (t ** 2).sqrt(), lambda t: t.sigmoid(), lambda t: t.clone(), lambda t: t.double()]
     with mytorch.no_grad():
@@ -123,18 +123,18 @@ def test_accumulation_copies_the_first_gradient():
     a = mytorch.tensor([1.0, 2.0], requires_grad=True)
     b = mytorch.tensor([3.0, 4.0], requires_grad=True)
     (a + b).sum().backward()                # Add returns the same array for both inputs
-    assert a.grad.data is not b.grad.data
-    a.grad.data += 10
+    assert a.grad.array is not b.grad.array
+    a.grad.array += 10
     assert b.grad.tolist() == [1.0, 1.0]
 
 
 def test_backward_contract_errors():
-    class TooMany(Function):
+    class TooMany(Function, arrays=True):
         @staticmethod
         def forward(ctx, a): return a * 1
         @staticmethod
         def backward(ctx, g): return g, g
-    class WrongShape(Function):
+    class WrongShape(Function, arrays=True):
         @staticmethod
         def forward(ctx, a): return a.sum()
         @staticmethod
@@ -148,7 +148,7 @@ def test_backward_contract_errors():
 
 def test_needs_input_grad_and_python_numbers():
     seen = {}
-    class Spy(Function):
+    class Spy(Function, arrays=True):
         @staticmethod
         def forward(ctx, a, b, scale):
             seen["types"] = (type(a), type(b), type(scale)); seen["needs"] = ctx.needs_input_grad
@@ -162,7 +162,7 @@ def test_needs_input_grad_and_python_numbers():
 
 
 def test_backward_may_return_broadcast_shaped_gradients():
-    class Bias(Function):        # returns the gradient in the output's (broadcast) shape for both inputs
+    class Bias(Function, arrays=True):        # returns the gradient in the output's (broadcast) shape for both inputs
         @staticmethod
         def forward(ctx, x, b): return x + b
         @staticmethod
@@ -191,7 +191,7 @@ def test_gradcheck_accepts_right_and_rejects_wrong():
     x = mytorch.tensor(rng.standard_normal((3, 2)), requires_grad=True)
     assert gradcheck(lambda x: (x * x).sin().sum(dim=0), x)
     assert x.grad is None
-    class Wrong(Function):
+    class Wrong(Function, arrays=True):
         @staticmethod
         def forward(ctx, a): ctx.save_for_backward(a); return np.sin(a)
         @staticmethod

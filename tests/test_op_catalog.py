@@ -56,7 +56,7 @@ def check_same(m, t, tol, what):
     assert isinstance(m, mytorch.Tensor), f"{what}: mytorch returned {type(m).__name__}, not a Tensor"
     assert tuple(m.shape) == tuple(t.shape), f"{what}: shape {tuple(m.shape)} vs torch {tuple(t.shape)}"
     assert dtype_name(m) == dtype_name(t), f"{what}: dtype {m.dtype} vs torch {t.dtype}"
-    np.testing.assert_allclose(np.asarray(m.data, dtype=np.float64) if m.dtype.kind in "fiub" else m.data,
+    np.testing.assert_allclose(np.asarray(m.array, dtype=np.float64) if m.dtype.kind in "fiub" else m.array,
                                t.detach().numpy().astype(np.float64) if t.dtype != torch.bool else t.numpy(),
                                err_msg=what, **tol)
 
@@ -161,10 +161,10 @@ def test_random_expression_trees_match_torch(tree, data):
     menv = {n: mytorch.tensor(a, requires_grad=True) for n, a in data.items()}
     tenv = {n: torch.tensor(a, requires_grad=True) for n, a in data.items()}
     mo, to = evaluate(tree, menv), evaluate(tree, tenv)
-    np.testing.assert_allclose(mo.data, to.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(mo.array, to.detach().numpy(), rtol=1e-9, atol=1e-12)
     v = np.linspace(-1.0, 1.0, to.numel()).reshape(tuple(to.shape))
     mo.backward(v); to.backward(torch.tensor(v))
     for n in LEAF_SHAPES:
         m, t = menv[n].grad, tenv[n].grad
         assert (m is None) == (t is None), f"{n}: grad is None in one library only, tree {tree}"
-        if t is not None: np.testing.assert_allclose(m.data, t.numpy(), rtol=1e-8, atol=1e-10, err_msg=f"{n}, tree {tree}")
+        if t is not None: np.testing.assert_allclose(m.array, t.numpy(), rtol=1e-8, atol=1e-10, err_msg=f"{n}, tree {tree}")

@@ -22,12 +22,12 @@ def same(fn_m, fn_t, *inputs, upstream=None, fd=True):
     xs, ts = [m64(a) for a in inputs], [t64(a) for a in inputs]
     ym, yt = fn_m(*xs), fn_t(*ts)
     assert ym.shape == tuple(yt.shape)
-    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ym.array, yt.detach().numpy(), rtol=1e-9, atol=1e-12)
     g = np.ones(ym.shape) if upstream is None else upstream
     ym.backward(g)
     yt.backward(torch.tensor(g, dtype=torch.float64))
     for x, t in zip(xs, ts):
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(x.grad.array, t.grad.numpy(), rtol=1e-9, atol=1e-12)
     if fd: assert mt.gradcheck(fn_m, [m64(a) for a in inputs])
 
 
@@ -53,8 +53,8 @@ def test_max_returns_named_tuple_like_torch():
     r, rt = mt.tensor(X234).max(dim=1), torch.tensor(X234).max(dim=1)
     assert type(r).__name__ == "max" and r._fields == ("values", "indices")
     v, i = r
-    np.testing.assert_array_equal(v.data, rt.values.numpy())
-    np.testing.assert_array_equal(i.data, rt.indices.numpy())
+    np.testing.assert_array_equal(v.array, rt.values.numpy())
+    np.testing.assert_array_equal(i.array, rt.indices.numpy())
     assert i.dtype == mt.int64
     rk = mt.tensor(X234).min(-1, keepdim=True)
     assert rk.values.shape == (2, 3, 1) and rk.indices.shape == (2, 3, 1) and type(rk).__name__ == "min"
@@ -207,7 +207,7 @@ def test_getitem_mask_and_tensor_indices():
 
 def test_iteration():
     rows = list(mt.tensor(X34))
-    assert len(rows) == 3 and all(np.array_equal(r.data, X34[i]) for i, r in enumerate(rows))
+    assert len(rows) == 3 and all(np.array_equal(r.array, X34[i]) for i, r in enumerate(rows))
     with pytest.raises(TypeError, match="0-d"):
         iter(mt.tensor(1.0))
 
@@ -307,10 +307,10 @@ def test_split_chunk_narrow_like_torch():
 def test_where_dtypes_like_torch():
     c = [True, False]
     for x, y in [(1.0, 0.0), (mt.tensor([1, 2]), 0.5), (mt.tensor([1., 2.]), 0), (mt.tensor([1, 2]), 3)]:
-        tx = torch.tensor(x.data) if isinstance(x, mt.Tensor) else x
+        tx = torch.tensor(x.array) if isinstance(x, mt.Tensor) else x
         assert str(where(mt.tensor(c), x, y).dtype) == str(torch.where(torch.tensor(c), tx, y).dtype).replace("torch.", "")
     a = RNG.standard_normal(4)
-    same(lambda a: a.where(mt.tensor(a.data > 0), 0.0), lambda a: a.where(torch.tensor(a.detach().numpy() > 0), 0.0), a)
+    same(lambda a: a.where(mt.tensor(a.array > 0), 0.0), lambda a: a.where(torch.tensor(a.detach().numpy() > 0), 0.0), a)
     with pytest.raises(RuntimeError, match="where: expected condition to be a boolean tensor"):
         where(mt.tensor([1., 0.]), 1.0, 0.0)
 
@@ -344,11 +344,11 @@ def test_softmax_log_softmax_stable_like_torch():
     for f in ("softmax", "log_softmax"):
         xm, xt = mt.tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
         ym, yt = getattr(xm, f)(dim=1), getattr(xt, f)(dim=1)
-        assert ym.dtype == mt.float32 and np.isfinite(ym.data).all()
-        np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-6, atol=1e-6)
+        assert ym.dtype == mt.float32 and np.isfinite(ym.array).all()
+        np.testing.assert_allclose(ym.array, yt.detach().numpy(), rtol=1e-6, atol=1e-6)
         ym.backward(up); yt.backward(torch.tensor(up))
-        assert np.isfinite(xm.grad.data).all()
-        np.testing.assert_allclose(xm.grad.data, xt.grad.numpy(), rtol=1e-5, atol=1e-5)
+        assert np.isfinite(xm.grad.array).all()
+        np.testing.assert_allclose(xm.grad.array, xt.grad.numpy(), rtol=1e-5, atol=1e-5)
     same(lambda x: ops.softmax(x, 0), lambda x: torch.softmax(x, 0), X34)
     same(lambda x: ops.log_softmax(x, -1), lambda x: torch.log_softmax(x, -1), X234)
     with pytest.raises(RuntimeError, match="softmax: expected a floating point tensor"):
