@@ -100,5 +100,8 @@ AUTOGRAD_OPS = [
 ]
 
 from op_catalog_ops import BROADCAST_OPS  # noqa: E402  (chapter 05's entries)
+from op_catalog_pointwise import POINTWISE_OPS  # noqa: E402  (05b)
+from op_catalog_indexing import INDEXING_OPS  # noqa: E402  (05c)
+from op_catalog_creation import CREATION_OPS  # noqa: E402  (05d)
 
-OPS = AUTOGRAD_OPS + BROADCAST_OPS
+OPS = AUTOGRAD_OPS + BROADCAST_OPS + POINTWISE_OPS + INDEXING_OPS + CREATION_OPS
