@@ -5,8 +5,8 @@ __all__ = ['concat', 'Expand', 'broadcast_to', 'return_types', 'TakeAlongDim', '
            'Var', 'Std', 'var', 'std', 'LogSumExp', 'logsumexp', 'Norm', 'norm', 'Prod', 'prod', 'argmax', 'argmin',
            'Reshape', 'reshape', 'flatten', 'squeeze', 'unsqueeze', 'Permute', 'Transpose', 'permute', 'transpose',
            'Repeat', 'GetItem', 'Gather', 'gather', 'IndexPut', 'MaskedFill', 'masked_fill', 'Cat', 'Stack', 'cat',
-           'stack', 'narrow', 'split', 'chunk', 'Where', 'where', 'Clamp', 'clamp', 'clip', 'Maximum', 'Minimum',
-           'maximum', 'minimum', 'Softmax', 'LogSoftmax', 'softmax', 'log_softmax']
+           'stack', 'narrow', 'split', 'chunk', 'select', 'unbind', 'Where', 'where', 'Clamp', 'clamp', 'clip',
+           'Maximum', 'Minimum', 'maximum', 'minimum', 'Softmax', 'LogSoftmax', 'softmax', 'log_softmax']
 
 # %% ../nbs/05_ops.ipynb #c260d8f1
 import math
@@ -21,9 +21,10 @@ from .autograd import (_norm_dims, _expand_back, _inplace, _fmt_shape,
 class Expand(Function, arrays=True):
     """Broadcast `a` to `shape`. Backward returns the gradient as it is: the engine's
     `unbroadcast` sums it back."""
+    is_view = True       # a read-only view: stretched dims have stride 0
     @staticmethod
     def forward(ctx, a, shape):
-        try: return np.broadcast_to(a, shape).copy()
+        try: return np.broadcast_to(a, shape)
         except ValueError:
             raise RuntimeError(f"expand: shape {_fmt_shape(a.shape)} cannot be broadcast "
                                f"to {_fmt_shape(shape)}; hint: only size-1 dimensions can "
@@ -358,10 +359,14 @@ def argmin(self, dim=None, keepdim=False):
 class Reshape(Function, arrays=True):
     """The same elements (row-major order) in a new shape; backward reshapes the gradient
     back."""
+    is_view = True       # a view when the layout allows, else a copy (as PyTorch)
     @staticmethod
-    def forward(ctx, a, shape):
+    def forward(ctx, a, shape, name=None):
         ctx.shape = a.shape
-        return a.reshape(shape).copy()
+        out = a.reshape(shape)
+        ctx.backward_name = name or ("ViewBackward0" if np.may_share_memory(out, a)
+                                     else "UnsafeViewBackward0")
+        return out
     @staticmethod
     def backward(ctx, g): return g.reshape(ctx.shape)
 
@@ -383,15 +388,25 @@ def _infer_shape(op, old, shape):
                            f"it holds {known}")
     return shape
 
+def _strides(a): return tuple(s // a.itemsize for s in a.strides)   # in elements
+
 @add_to_class(Tensor)
 def reshape(self, *shape):
-    """The same elements in a new shape (one size may be -1). Gives a copy, never a view
-    (see the chapter)."""
+    """The same elements in a new shape (one size may be -1): a view of the same memory
+    when the layout allows, else a copy, as PyTorch."""
     return Reshape.apply(self, shape=_infer_shape("reshape", self.shape, _size(shape)))
 @add_to_class(Tensor, "view")
 def _view(self, *shape):
-    "Same as `reshape` in mytorch (PyTorch's view shares storage; ours copies)."
-    return Reshape.apply(self, shape=_infer_shape("view", self.shape, _size(shape)))
+    "The same memory seen in a new shape; raises when that needs a copy (use reshape)."
+    shape = _infer_shape("view", self.shape, _size(shape))
+    try: np.reshape(self.array, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(f"view: view size is not compatible with input tensor's size "
+                           f"and stride {_fmt_shape(_strides(self.array))} for shape "
+                           f"{_fmt_shape(self.shape)} -> {_fmt_shape(shape)} (at least one "
+                           "dimension spans across two contiguous subspaces); hint: use "
+                           ".reshape(...) instead, or .contiguous().view(...)") from None
+    return Reshape.apply(self, shape=shape)
 @add_to_class(Tensor, "view_as")
 def _view_as(self, other):
     "`self.view(other.shape)`."
@@ -411,30 +426,34 @@ def squeeze(self, dim=None):
     """Remove size-1 dims: all of them, or those in `dim` (an int or a tuple; dims not of
     size 1 are kept)."""
     dims = _norm_dims("squeeze", dim, self.ndim)
-    return self.reshape(tuple(n for d, n in enumerate(self.shape)
-                              if not (d in dims and n == 1)))
+    return Reshape.apply(self, shape=tuple(n for d, n in enumerate(self.shape)
+                                           if not (d in dims and n == 1)),
+                         name="SqueezeBackward0" if dim is None else "SqueezeBackward1")
 @add_to_class(Tensor)
 def unsqueeze(self, dim):
     "Insert a size-1 dim at position `dim` (-1 appends one at the end)."
     d = _one_dim("unsqueeze", dim, self.ndim + 1)
-    return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+    return Reshape.apply(self, shape=self.shape[:d] + (1,) + self.shape[d:],
+                         name="UnsqueezeBackward0")
 
 # %% ../nbs/05_ops.ipynb #34fec8d2
 class Permute(Function, arrays=True):
-    "Reorder the axes; backward applies the inverse permutation."
+    "Reorder the axes (a view); backward applies the inverse permutation."
+    is_view = True
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
-        return np.transpose(a, dims).copy()
+        return np.transpose(a, dims)
     @staticmethod
     def backward(ctx, g): return np.transpose(g, np.argsort(ctx.dims))
 
 class Transpose(Function, arrays=True):
-    "Swap two axes; backward swaps them back."
+    "Swap two axes (a view); backward swaps them back."
+    is_view = True
     @staticmethod
     def forward(ctx, a, dim0, dim1):
         ctx.dim0, ctx.dim1 = dim0, dim1
-        return np.swapaxes(a, dim0, dim1).copy()
+        return np.swapaxes(a, dim0, dim1)
     @staticmethod
     def backward(ctx, g): return np.swapaxes(g, ctx.dim0, ctx.dim1)
 
@@ -459,7 +478,7 @@ def transpose(self, dim0, dim1):
 def _T(self):
     """The transpose of a matrix. On other tensors it reverses the dims, with PyTorch's
     deprecation warning."""
-    if self.ndim == 2: return Transpose.apply(self, dim0=0, dim1=1)
+    if self.ndim == 2: return Permute.apply(self, dims=(1, 0))   # PyTorch: PermuteBackward0
     warnings.warn("Tensor.T on a tensor with ndim != 2 is deprecated in PyTorch "
                   "(it reverses the dims); hint: use x.mT to transpose batches of "
                   "matrices or x.permute(*reversed(range(x.ndim))) to reverse the dims",
@@ -507,6 +526,14 @@ def _is_basic(index):
                or (isinstance(i, (int, np.integer)) and not isinstance(i, bool))
                for i in index)
 
+def _getitem_name(index):
+    "PyTorch's node for a basic index is that of its last non-trivial part."
+    for i in reversed(index):
+        if isinstance(i, slice) and i != slice(None): return "SliceBackward0"
+        if i is None: return "UnsqueezeBackward0"
+        if isinstance(i, (int, np.integer)): return "SelectBackward0"
+    return "AliasBackward0"
+
 def _as_index(op, index):
     """An index as a tuple NumPy understands: tensors become their arrays, lists become
     integer or boolean arrays."""
@@ -526,12 +553,17 @@ def _index_error(op, err, shape):
     return IndexError(f"{op}: {msg} (indexing a tensor of shape {_fmt_shape(shape)})")
 
 class GetItem(Function, arrays=True):
-    """`a[index]` with NumPy's rules; backward scatters the gradient into zeros, adding at
-    repeated indices."""
+    """`a[index]` with NumPy's rules: a view for basic indices (ints, slices, None, ...),
+    a copy otherwise; backward scatters the gradient into zeros, adding at repeats."""
+    is_view = True
     @staticmethod
     def forward(ctx, a, index):
         ctx.shape, ctx.index = a.shape, index
-        try: return np.array(a[index], copy=True)
+        basic = _is_basic(index)
+        ctx.backward_name = _getitem_name(index) if basic else "IndexBackward0"
+        # `Ellipsis` last: NumPy then returns a 0-d view rather than a scalar copy
+        if basic and Ellipsis not in index: index = index + (Ellipsis,)
+        try: return a[index]
         except IndexError as e: raise _index_error("getitem", e, a.shape) from None
     @staticmethod
     def backward(ctx, g):
@@ -607,6 +639,7 @@ class IndexPut(Function, arrays=True):
     @staticmethod
     def forward(ctx, a, value, index):
         ctx.index, ctx.value_ndim = index, np.ndim(value)
+        ctx.backward_name = "CopySlices" if _is_basic(index) else "IndexPutBackward0"
         out = a.copy()
         _put(out, index, value)
         return out
@@ -624,22 +657,18 @@ class IndexPut(Function, arrays=True):
 @add_to_class(Tensor)
 def __setitem__(self, index, value):
     """x[index] = value in place; recorded in the graph when x (a non-leaf) or the value
-    requires grad."""
+    requires grad, with chapter 03's in-place rules (views included)."""
     index = _as_index("setitem", index)
     value_grad = isinstance(value, Tensor) and value.requires_grad
     if is_grad_enabled() and (self.requires_grad or value_grad):
-        if self.requires_grad and self.grad_fn is None:
-            raise RuntimeError("setitem: a leaf Variable that requires grad is being "
-                               "used in an in-place operation; hint: write it inside "
-                               "`with mytorch.no_grad():`, or assign into a clone")
-        # the graph sees the old values, not our storage
-        old = Tensor._make(self.array.copy())
-        old.grad_fn, old._requires_grad = self.grad_fn, self.requires_grad
-        res = IndexPut.apply(old, value, index=index)
-        _put(self.array, (...,), res.array)
-        self.grad_fn, self._requires_grad = res.grad_fn, True
-    else:
-        _put(self.array, index, value.array if isinstance(value, Tensor) else value)
+        _inplace(self, "setitem", lambda t, v: IndexPut.apply(t, v, index=index), value,
+                 casting="unsafe")
+        return
+    if not self.array.flags.writeable:
+        raise RuntimeError("setitem: unsupported operation: more than one element of the "
+                           "written-to tensor refers to a single memory location (an "
+                           "expanded tensor); hint: clone() it before writing")
+    _put(self.array, index, value.array if isinstance(value, Tensor) else value)
     self._version.value += 1
 
 # %% ../nbs/05_ops.ipynb #67f2b837
@@ -782,6 +811,17 @@ def chunk(self, chunks, dim=0):
         raise RuntimeError(f"chunk: expects `chunks` to be greater than 0, got {chunks}")
     n = self.shape[_one_dim("chunk", dim, self.ndim)]
     return self.split(max(1, -(-n // chunks)), dim)
+
+@add_to_class(Tensor)
+def select(self, dim, index):
+    "The slice at `index` along `dim`, that dim removed: a view, as `x[:, index]`."
+    d = _one_dim("select", dim, self.ndim)
+    return self[(slice(None),) * d + (index,)]
+@add_to_class(Tensor)
+def unbind(self, dim=0):
+    "A tuple of all slices along `dim`, each a view without that dim."
+    d = _one_dim("unbind", dim, self.ndim)
+    return tuple(self.select(d, i) for i in range(self.shape[d]))
 
 # %% ../nbs/05_ops.ipynb #58a413ac
 class Where(Function, arrays=True):

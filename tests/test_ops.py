@@ -175,12 +175,17 @@ def test_T_like_torch():
         mt.tensor([1., 2.]).mT
 
 
-def test_views_copy_in_mytorch():
-    "Documented difference: reshape/indexing results own their data, so writing into them leaves the source alone."
-    x = mt.tensor([1., 2., 3., 4.])
-    y = x.reshape(2, 2); y += 1
-    z = x[1:3]; z[0] = 100.0
-    assert x.tolist() == [1, 2, 3, 4]
+def test_views_share_storage_as_in_torch():
+    "reshape (when possible), slicing, select and iteration give views: writes reach the source, as in torch."
+    for lib in (mt, torch):
+        x = lib.tensor([1., 2., 3., 4.])
+        y = x.reshape(2, 2); y += 1
+        z = x[1:3]; z[0] = 100.0
+        for row in x.view(2, 2): row += 1
+        x.view(-1)[3] = -1.0
+        if lib is mt: got = x.tolist()
+        else: want = x.tolist()
+    assert got == want
 
 
 def test_squeeze_and_flatten_zero_d():
