@@ -9,10 +9,11 @@ __version__ = "0.1.0"
 
 from .autograd import *          # Tensor, Function, the engine, grad mode, dtypes, promotion, creation, gradcheck
 from .ops import *               # reductions, shape ops and views, indexing, cat/stack/where/softmax (chapter 05)
+from .views import *             # Tensor.unfold, _is_view (05a: views, storage and in-place)
 from .pointwise import *         # elementwise math, comparisons, logical/bitwise ops, operators (05b)
 from .indexing import *          # gather/scatter, sort/topk, scans, flips, einsum and matrix products (05c)
 from .creation import *          # from_numpy, random sampling, conversions, function forms of the methods (05d)
-from . import autograd, ops, pointwise, indexing, creation, manualgrad, scalar
+from . import autograd, ops, views, pointwise, indexing, creation, manualgrad, scalar
 from .viz import draw_graph
 from . import viz
 
