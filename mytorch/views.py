@@ -14,7 +14,7 @@ from .autograd import _fmt_shape
 # %% ../nbs/05a_views.ipynb #a5000009
 @add_to_class(Tensor)
 def _is_view(self):
-    "True when this tensor shares the storage of another tensor, its `_base` (PyTorch's name)."
+    "True when this tensor shares another tensor's storage: its `_base` (PyTorch's name)."
     return self._base is not None
 
 # %% ../nbs/05a_views.ipynb #a5000015
@@ -44,7 +44,8 @@ class Unfold(Function, arrays=True):
 @add_to_class(Tensor)
 def unfold(self, dimension, size, step):
     """Every window of `size` elements taken `step` apart along `dimension`, as a new last
-    dimension: a view (PyTorch's `Tensor.unfold`, the sliding window behind convolutions)."""
+    dimension: a view (PyTorch's `Tensor.unfold`, the sliding window behind
+    convolutions)."""
     d = _one_dim("unfold", dimension, max(self.ndim, 1))
     n = self.shape[d] if self.ndim else 1
     if not 0 <= size <= n or step <= 0:
