@@ -33,7 +33,7 @@ def get_default_dtype():
 def set_default_dtype(d):
     "Make `d` (mytorch.float32 or float64, as in PyTorch) the dtype for Python floats."
     d = _check_dtype("set_default_dtype", d)
-    if d not in (float32, float64):
+    if d.kind != "f":
         raise TypeError(f"set_default_dtype: only floating-point types are supported as "
                         f"the default type, got {d}; hint: mytorch.float32 or float64")
     global _default_dtype
@@ -116,8 +116,8 @@ class Tensor:
     __array_priority__ = 1000   # make `ndarray * Tensor` call Tensor.__rmul__
     # `==` is elementwise, yet tensors must stay usable as dict keys (optimizer state)
     __hash__ = object.__hash__
-    # views (section "Views share storage") set these four; other tensors use the defaults
-    _base, _view, _view_ver, _view_grad = None, (), 0, False
+    # views (section "Views share storage") set these; other tensors use the defaults
+    _base, _view, _view_ver, _view_grad, _multi_view = None, (), 0, False, False
 
     def __init__(self, *args, dtype=None, requires_grad=False):
         """`Tensor(data)` copies `data` as the default float dtype (float32), like
@@ -273,6 +273,9 @@ class Tensor:
         if not isinstance(value, Tensor):
             raise TypeError(f"data: assigned data must be a Tensor, got "
                             f"{type(value).__name__}; hint: wrap it with mytorch.tensor()")
+        if self._requires_grad and value.dtype.kind != "f":
+            raise RuntimeError(f"data: data set to a tensor that requires gradients must be "
+                               f"floating point, got {value.dtype}; hint: .float() it first")
         self.array = value.array
 
     def _bump_version(self): self._version.value += 1
@@ -487,8 +490,11 @@ class Function:
                     _refresh_view(a)    # a view whose base changed in place (chapter 05)
                 arrays.append(a.array); needs.append(a._requires_grad)
             else:
-                # a NumPy scalar counts as a Python number, as in PyTorch
-                arrays.append(a.item() if isinstance(a, np.generic) else a)
+                # a NumPy scalar counts as a Python number, as in PyTorch (which even
+                # reads np.bool_ as a float)
+                if isinstance(a, np.generic):
+                    a = float(a) if isinstance(a, np.bool_) else a.item()
+                arrays.append(a)
                 needs.append(False)
         ctx.needs_input_grad = needs = tuple(needs)
         record = _GradMode.enabled and True in needs
@@ -499,7 +505,8 @@ class Function:
         if type(out) is not np.ndarray: out = np.asarray(out)
         # ints in, floats out (exp, true division): PyTorch gives the default float dtype
         dt = out.dtype
-        if dt is not _default_dtype and dt.kind == "f" and _promoted_from_ints(arrays):
+        if (dt is not _default_dtype and dt.kind == "f" and _promoted_from_ints(arrays)
+                and params.get("dtype") is None):       # unless a dtype was asked for
             out = out.astype(_default_dtype)
         result = Tensor._make(out)
         if record:
@@ -555,7 +562,8 @@ def _combine(higher, lower):
 
 def _scalar_dtype(x):
     "The dtype PyTorch gives a Python (or NumPy) number: bool, int64 or the default float."
-    if isinstance(x, (bool, np.bool_)): return bool_
+    if isinstance(x, np.bool_): return get_default_dtype()  # PyTorch reads it as a float
+    if isinstance(x, bool): return bool_
     if isinstance(x, (int, np.integer)): return int64
     if isinstance(x, (float, np.floating)): return get_default_dtype()
     raise TypeError(f"unsupported operand type {type(x).__name__}; hint: use a number "
@@ -728,7 +736,9 @@ def backward(self, gradient=None, retain_graph=False):
                                f"{_fmt_shape(self.shape)}; hint: pass a gradient of the "
                                "tensor's own shape")
     if self.grad_fn is None: _accumulate(self, gradient)
-    else: _run_backward(self.grad_fn, gradient, retain_graph)
+    else:
+        # inf and nan gradients are results, not warnings (as in PyTorch)
+        with np.errstate(all="ignore"): _run_backward(self.grad_fn, gradient, retain_graph)
 
 # %% ../nbs/03_autograd.ipynb #5824ffb1
 class GradcheckError(RuntimeError):
@@ -780,6 +790,10 @@ class Sub(Function, arrays=True):
     "a - b (broadcasting). VJP: (g, -g)."
     @staticmethod
     def forward(ctx, a, b):
+        if np.result_type(a, b) == bool_:
+            raise RuntimeError("sub: subtraction, the `-` operator, with two bool tensors is "
+                               "not supported; hint: to invert a mask use `~` or "
+                               "logical_not()")
         return _broadcasting("sub", np.subtract, a, b)
     @staticmethod
     def backward(ctx, g): return g, -g
@@ -787,7 +801,11 @@ class Sub(Function, arrays=True):
 class Neg(Function, arrays=True):
     "-a. VJP: -g."
     @staticmethod
-    def forward(ctx, a): return np.negative(a)
+    def forward(ctx, a):
+        if a.dtype == bool_:
+            raise RuntimeError("neg: negation, the `-` operator, on a bool tensor is not "
+                               "supported; hint: to invert a mask use `~` or logical_not()")
+        return np.negative(a)
     @staticmethod
     def backward(ctx, g): return -g
 
@@ -796,7 +814,8 @@ class Div(Function, arrays=True):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _broadcasting("div", np.true_divide, a, b)
+        with np.errstate(all="ignore"):        # x/0 is inf and 0/0 nan, silently, as PyTorch
+            return _broadcasting("div", np.true_divide, a, b)
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
@@ -825,7 +844,7 @@ class Pow(Function, arrays=True):
                              "PowBackward0" if not isinstance(b, np.ndarray) else
                              "PowBackward1")
         if (isinstance(b, int) and b < 0 and isinstance(a, np.ndarray)
-                and a.dtype.kind in "iu"):
+                and a.dtype.kind in "biu"):
             raise RuntimeError(f"pow: Integers to negative integer powers are not "
                                f"allowed (tensor of dtype {a.dtype} ** {b}); hint: use a "
                                "float tensor, x.float() ** -1")
@@ -848,6 +867,7 @@ class Pow(Function, arrays=True):
 def _power(a, b):
     """a ** b, with integer powers as PyTorch computes them: a negative exponent gives
     1 for a base of 1, +-1 for -1, and 0 otherwise (NumPy raises)."""
+    if np.result_type(a, b) == bool_: return np.logical_or(a, np.logical_not(b))  # PyTorch
     if np.result_type(a, b).kind not in "iu" or not np.any(np.less(b, 0)):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return np.power(a, b)
@@ -869,8 +889,9 @@ class MatMul(Function, arrays=True):
     def forward(ctx, a, b):
         # PyTorch's node names: mm, dot, or a batched product reshaped back
         ctx.backward_name = {(2, 2): "MmBackward0", (1, 1): "DotBackward0",
-                             (1, 2): "SqueezeBackward4"}.get((np.ndim(a), np.ndim(b)),
-                                                             "UnsafeViewBackward0")
+                             (2, 1): "MvBackward0", (1, 2): "SqueezeBackward4"}.get(
+            (np.ndim(a), np.ndim(b)),
+            "CloneBackward0" if np.ndim(a) == 2 else "UnsafeViewBackward0")
         if np.ndim(a) == 0 or np.ndim(b) == 0:
             raise RuntimeError(f"matmul: both arguments need at least 1 dimension, "
                                f"got shapes {_shape(a)} and {_shape(b)}; "
@@ -947,7 +968,9 @@ class Sum(Function, arrays=True):
         ctx.dims = _norm_dims("sum", dim, a.ndim)
         # as PyTorch: bools and ints add up in int64 unless a dtype is asked for
         if dtype is None and a.dtype.kind in "biu": dtype = int64
-        return np.sum(a, axis=ctx.dims if a.ndim else None, keepdims=keepdim, dtype=dtype)
+        with np.errstate(all="ignore"):     # inf - inf is nan, silently, as PyTorch
+            return np.sum(a, axis=ctx.dims if a.ndim else None, keepdims=keepdim,
+                          dtype=dtype)
     @staticmethod
     def backward(ctx, g):
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim).astype(ctx.in_dtype,
@@ -967,7 +990,8 @@ class Mean(Function, arrays=True):
         ctx.dims = _norm_dims("mean", dim, a.ndim)
         ctx.count = int(np.prod([a.shape[d] for d in ctx.dims])) if a.ndim else 1
         # the sum over no element is 0, and 0 / 0 is nan, as PyTorch's mean of nothing
-        return np.sum(a, axis=ctx.dims if a.ndim else None, keepdims=keepdim) / ctx.count
+        with np.errstate(all="ignore"):
+            return np.sum(a, axis=ctx.dims if a.ndim else None, keepdims=keepdim) / ctx.count
     @staticmethod
     def backward(ctx, g):
         return _expand_back(g / ctx.count, ctx.shape, ctx.dims, ctx.keepdim)
@@ -988,14 +1012,17 @@ class Exp(Function, arrays=True):
     "e**a. VJP: g * out."
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a); ctx.save_for_backward(out); return out
+        with np.errstate(over="ignore"): out = np.exp(a)   # inf, silently, as PyTorch
+        ctx.save_for_backward(out); return out
     @staticmethod
     def backward(ctx, g): return g * ctx.saved_tensors[0]
 
 class Log(Function, arrays=True):
     "Natural log. VJP: g / a."
     @staticmethod
-    def forward(ctx, a): ctx.save_for_backward(a); return np.log(a)
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"): return np.log(a)   # -inf, nan
     @staticmethod
     def backward(ctx, g): return g / ctx.saved_tensors[0]
 
@@ -1017,7 +1044,8 @@ class Sqrt(Function, arrays=True):
     "sqrt(a). VJP: g / (2 * out)."
     @staticmethod
     def forward(ctx, a):
-        out = np.sqrt(a); ctx.save_for_backward(out); return out
+        with np.errstate(invalid="ignore"): out = np.sqrt(a)    # nan below 0
+        ctx.save_for_backward(out); return out
     @staticmethod
     def backward(ctx, g): return g / (2 * ctx.saved_tensors[0])
 
@@ -1167,17 +1195,27 @@ class Fill(Function, arrays=True):
 
 # in-place updates: allowed on tensors outside the graph, and on any tensor inside
 # no_grad() (optimizers)
-def _inplace(self, op, fn, other, casting="same_kind"):
+def _overlaps(a):
+    "True when some elements of `a` share memory (an expanded dim: stride 0, size > 1)."
+    return not a.flags.writeable or any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+
+def _inplace(self, op, fn, other, casting="same_kind", overlap_ok=False):
     """Write `fn(self, other)` into self's storage, bump the version counter, and keep the
-    graph right (for a view, its base's graph too: section "Views share storage")."""
+    graph right (for a view, its base's graph too: section "Views share storage").
+    `overlap_ok`: the op writes one value everywhere (fill_), so shared elements are fine."""
     base = self._base
     if base is not None and self._view_ver != self._version.value: _refresh_view(self)
-    if not self.array.flags.writeable:
+    if _overlaps(self.array) and not (overlap_ok and self.array.flags.writeable):
         raise RuntimeError(f"{op}: unsupported operation: more than one element of the "
                            "written-to tensor refers to a single memory location (an "
                            "expanded tensor); hint: clone() it before writing")
     record = _GradMode.enabled and (self._requires_grad or (isinstance(other, Tensor)
                                                             and other._requires_grad))
+    if record and self._multi_view:
+        raise RuntimeError(f"{op}: this view is one of several that one function returned "
+                           "(unbind, split, chunk, iterating over a tensor), and is being "
+                           "modified in place while recording a graph, which PyTorch "
+                           "forbids; hint: use an out-of-place op, or .clone() the view")
     if record:
         owner = self if base is None else base
         if owner._requires_grad and owner._grad_fn is None:
@@ -1236,14 +1274,14 @@ def div_(self, other):
 @add_to_class(Tensor)
 def zero_(self):
     "In place: fill with zeros."
-    return _inplace(self, "zero_", Fill.apply, 0)
+    return _inplace(self, "zero_", Fill.apply, 0, overlap_ok=True)
 @add_to_class(Tensor)
 def fill_(self, value):
     "In place: fill with `value` (a number or a 0-d tensor)."
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor "
                            f"with {value.ndim} dimensions; hint: use copy_")
-    return _inplace(self, "fill_", Fill.apply, value)
+    return _inplace(self, "fill_", Fill.apply, value, overlap_ok=True)
 @add_to_class(Tensor)
 def copy_(self, src):
     "In place: copy `src` (broadcast to self's shape, converted to self's dtype) into self."
@@ -1260,7 +1298,8 @@ def _mark_view(v, src, op, params):
 def _apply_view(cls, *args, **params):
     "`apply` for a view op: when NumPy gave a view, the result shares the input's storage."
     result = Function.apply.__func__(cls, *args, **params)
-    if np.may_share_memory(result.array, args[0].array):
+    out = result.array      # (an empty view shares no bytes, but NumPy made it a view)
+    if np.may_share_memory(out, args[0].array) or (out.size == 0 and out.base is not None):
         _mark_view(result, args[0], cls, params)
     return result
 
@@ -1311,6 +1350,7 @@ def _as_tensor_function(cls):
     """Set up a Function written as in PyTorch's tutorials: its own `apply`, and its
     `backward` wrapped so the engine can call it with arrays like any other."""
     cls.apply = classmethod(_apply_on_tensors)
+    if "backward_name" not in cls.__dict__: cls.backward_name = cls.__name__ + "Backward"
     raw = cls.__dict__.get("backward")
     if raw is None: return
     user = raw.__func__ if isinstance(raw, staticmethod) else raw
@@ -1335,7 +1375,9 @@ def _apply_on_tensors(cls, *args, **params):
     if not isinstance(out, Tensor):
         raise TypeError(f"{cls.__name__}.forward: must return a Tensor, got "
                         f"{type(out).__name__}")
-    result = Tensor._make(out.array)
+    # the tensor forward made is the result (what it saved sees later in-place changes);
+    # an input returned as it is gets a new tensor over the same storage
+    result = Tensor._make(out.array) if any(out is a for a in args) else out
     if record:
         ctx.next_functions = tuple((a._grad_fn or a) if need else None
                                    for a, need in zip(args, needs))
