@@ -274,8 +274,9 @@ class Tensor:
             raise TypeError(f"data: assigned data must be a Tensor, got "
                             f"{type(value).__name__}; hint: wrap it with mytorch.tensor()")
         if self._requires_grad and value.dtype.kind != "f":
-            raise RuntimeError(f"data: data set to a tensor that requires gradients must be "
-                               f"floating point, got {value.dtype}; hint: .float() it first")
+            raise RuntimeError(f"data: data set to a tensor that requires gradients "
+                               f"must be floating point, got {value.dtype}; hint: "
+                               ".float() it first")
         self.array = value.array
 
     def _bump_version(self): self._version.value += 1
@@ -509,7 +510,7 @@ class Function:
                 and params.get("dtype") is None):       # unless a dtype was asked for
             out = out.astype(_default_dtype)
         result = Tensor._make(out)
-        if record:
+        if record and out.dtype.kind == "f":    # integer results never require grad
             # where each input's gradient goes, and its shape
             edges, shapes = [], []
             for a, need in zip(args, needs):
@@ -791,8 +792,8 @@ class Sub(Function, arrays=True):
     @staticmethod
     def forward(ctx, a, b):
         if np.result_type(a, b) == bool_:
-            raise RuntimeError("sub: subtraction, the `-` operator, with two bool tensors is "
-                               "not supported; hint: to invert a mask use `~` or "
+            raise RuntimeError("sub: subtraction, the `-` operator, with two bool tensors "
+                               "is not supported; hint: to invert a mask use `~` or "
                                "logical_not()")
         return _broadcasting("sub", np.subtract, a, b)
     @staticmethod
@@ -814,7 +815,7 @@ class Div(Function, arrays=True):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        with np.errstate(all="ignore"):        # x/0 is inf and 0/0 nan, silently, as PyTorch
+        with np.errstate(all="ignore"):     # x/0 is inf and 0/0 nan, silently, as PyTorch
             return _broadcasting("div", np.true_divide, a, b)
     @staticmethod
     def backward(ctx, g):
@@ -991,7 +992,8 @@ class Mean(Function, arrays=True):
         ctx.count = int(np.prod([a.shape[d] for d in ctx.dims])) if a.ndim else 1
         # the sum over no element is 0, and 0 / 0 is nan, as PyTorch's mean of nothing
         with np.errstate(all="ignore"):
-            return np.sum(a, axis=ctx.dims if a.ndim else None, keepdims=keepdim) / ctx.count
+            total = np.sum(a, axis=ctx.dims if a.ndim else None, keepdims=keepdim)
+            return total / ctx.count
     @staticmethod
     def backward(ctx, g):
         return _expand_back(g / ctx.count, ctx.shape, ctx.dims, ctx.keepdim)
@@ -1129,7 +1131,7 @@ def tanh(self):
 class Clone(Function, arrays=True):
     "A copy of a. VJP: g."
     @staticmethod
-    def forward(ctx, a): return a.copy()
+    def forward(ctx, a): return np.copy(a, order="K")     # keeps the layout, as PyTorch
     @staticmethod
     def backward(ctx, g): return g
 
@@ -1197,12 +1199,14 @@ class Fill(Function, arrays=True):
 # no_grad() (optimizers)
 def _overlaps(a):
     "True when some elements of `a` share memory (an expanded dim: stride 0, size > 1)."
-    return not a.flags.writeable or any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+    return (not a.flags.writeable
+            or any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)))
 
 def _inplace(self, op, fn, other, casting="same_kind", overlap_ok=False):
     """Write `fn(self, other)` into self's storage, bump the version counter, and keep the
     graph right (for a view, its base's graph too: section "Views share storage").
-    `overlap_ok`: the op writes one value everywhere (fill_), so shared elements are fine."""
+    `overlap_ok`: the op writes one value everywhere (fill_), so shared elements are
+    fine."""
     base = self._base
     if base is not None and self._view_ver != self._version.value: _refresh_view(self)
     if _overlaps(self.array) and not (overlap_ok and self.array.flags.writeable):
