@@ -1215,11 +1215,6 @@ def _inplace(self, op, fn, other, casting="same_kind", overlap_ok=False):
                            "expanded tensor); hint: clone() it before writing")
     record = _GradMode.enabled and (self._requires_grad or (isinstance(other, Tensor)
                                                             and other._requires_grad))
-    if record and self._multi_view:
-        raise RuntimeError(f"{op}: this view is one of several that one function returned "
-                           "(unbind, split, chunk, iterating over a tensor), and is being "
-                           "modified in place while recording a graph, which PyTorch "
-                           "forbids; hint: use an out-of-place op, or .clone() the view")
     if record:
         owner = self if base is None else base
         if owner._requires_grad and owner._grad_fn is None:
@@ -1227,6 +1222,12 @@ def _inplace(self, op, fn, other, casting="same_kind", overlap_ok=False):
                                "Variable that requires grad is being used in an in-place "
                                "operation; hint: update parameters inside "
                                "`with mytorch.no_grad():`")
+        if self._multi_view:
+            raise RuntimeError(f"{op}: this view is one of several that one function "
+                               "returned (unbind, split, chunk, iterating over a tensor), "
+                               "and is being modified in place while recording a graph, "
+                               "which PyTorch forbids; hint: use an out-of-place op, or "
+                               ".clone() the view")
         # the op sees (and may save) the old value, not our storage
         old = Tensor._make(self.array.copy())
         old._grad_fn, old._requires_grad = self._grad_fn, self._requires_grad
