@@ -219,7 +219,8 @@ class Var(Function, arrays=True):
                           UserWarning, stacklevel=4)
         # sums by np.add.reduce: `a.mean()` warns about empty slices from NumPy's own code
         d = a - np.add.reduce(a, axis=axis, keepdims=True) / n
-        out = ctx.finish(np.add.reduce(d * d, axis=axis, keepdims=True) / ctx.dof)
+        with np.errstate(divide="ignore", invalid="ignore"):     # dof 0: inf or nan
+            out = ctx.finish(np.add.reduce(d * d, axis=axis, keepdims=True) / ctx.dof)
         ctx.save_for_backward(d, out)
         return out if keepdim or not a.ndim else out.squeeze(ctx.dims)
     finish = staticmethod(lambda v: v)
