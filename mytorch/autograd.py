@@ -116,7 +116,7 @@ class Tensor:
     __array_priority__ = 1000   # make `ndarray * Tensor` call Tensor.__rmul__
     # `==` is elementwise, yet tensors must stay usable as dict keys (optimizer state)
     __hash__ = object.__hash__
-    # views (section "Views share storage") set these; other tensors use the defaults
+    # views ("Views: tensors that share storage") set these; other tensors keep the defaults
     _base, _view, _view_ver, _view_grad, _multi_view = None, (), 0, False, False
 
     def __init__(self, *args, dtype=None, requires_grad=False):
@@ -488,7 +488,7 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 if a._base is not None and a._view_ver != a._version.value:
-                    _refresh_view(a)    # a view whose base changed in place (chapter 05)
+                    _refresh_view(a)    # a view whose base changed in place ("Views")
                 arrays.append(a.array); needs.append(a._requires_grad)
             else:
                 # a NumPy scalar counts as a Python number, as in PyTorch (which even
@@ -585,10 +585,10 @@ def _result_dtype(*operands):
 
 def _promote(*operands):
     """The operands converted to their PyTorch result dtype: arrays cast, numbers made
-    0-d arrays of that dtype."""
+    0-d arrays of that dtype (wrapping around as PyTorch does: -1 as uint8 is 255)."""
     dt = _result_dtype(*operands)
     return tuple(x.astype(dt, copy=False) if isinstance(x, np.ndarray)
-                 else np.asarray(x, dtype=dt) for x in operands)
+                 else np.array(x).astype(dt) for x in operands)
 
 def result_type(tensor1, tensor2):
     "The dtype of an arithmetic result of the two (tensors or numbers), as PyTorch."
@@ -612,6 +612,8 @@ def _broadcasting(op, ufunc, a, b):
         a, b = _promote(a, b)
     try: return ufunc(a, b)
     except ValueError: raise _broadcast_error(op, a, b) from None
+    except OverflowError:    # a Python int outside an int dtype: PyTorch wraps it around
+        return ufunc(*_promote(a, b))
 
 class Add(Function, arrays=True):
     "a + b (broadcasting). VJP: (g, g)."
@@ -849,6 +851,10 @@ class Pow(Function, arrays=True):
             raise RuntimeError(f"pow: Integers to negative integer powers are not "
                                f"allowed (tensor of dtype {a.dtype} ** {b}); hint: use a "
                                "float tensor, x.float() ** -1")
+        if (isinstance(b, np.ndarray) and b.dtype == bool_
+                and (isinstance(a, bool) or getattr(a, "dtype", None) == bool_)):
+            raise NotImplementedError("pow: not implemented for two bools; hint: convert "
+                                      "with .long() or .float()")
         out = _broadcasting("pow", _power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
@@ -1010,10 +1016,15 @@ def mean(self, dim=None, keepdim=False, *, dtype=None):
     return Mean.apply(self, dim=dim, keepdim=keepdim, dtype=dtype)
 
 # %% ../nbs/03_autograd.ipynb #aa2bf754
+def _floating(a):
+    "Ints and bools in the default float dtype (PyTorch computes exp(int) in float32)."
+    return a if a.dtype.kind == "f" else a.astype(_default_dtype)
+
 class Exp(Function, arrays=True):
     "e**a. VJP: g * out."
     @staticmethod
     def forward(ctx, a):
+        a = _floating(a)
         with np.errstate(over="ignore"): out = np.exp(a)   # inf, silently, as PyTorch
         ctx.save_for_backward(out); return out
     @staticmethod
@@ -1023,7 +1034,7 @@ class Log(Function, arrays=True):
     "Natural log. VJP: g / a."
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
+        a = _floating(a); ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"): return np.log(a)   # -inf, nan
     @staticmethod
     def backward(ctx, g): return g / ctx.saved_tensors[0]
@@ -1031,14 +1042,14 @@ class Log(Function, arrays=True):
 class Sin(Function, arrays=True):
     "sin(a). VJP: g * cos(a)."
     @staticmethod
-    def forward(ctx, a): ctx.save_for_backward(a); return np.sin(a)
+    def forward(ctx, a): a = _floating(a); ctx.save_for_backward(a); return np.sin(a)
     @staticmethod
     def backward(ctx, g): return g * np.cos(ctx.saved_tensors[0])
 
 class Cos(Function, arrays=True):
     "cos(a). VJP: -g * sin(a)."
     @staticmethod
-    def forward(ctx, a): ctx.save_for_backward(a); return np.cos(a)
+    def forward(ctx, a): a = _floating(a); ctx.save_for_backward(a); return np.cos(a)
     @staticmethod
     def backward(ctx, g): return -g * np.sin(ctx.saved_tensors[0])
 
@@ -1046,6 +1057,7 @@ class Sqrt(Function, arrays=True):
     "sqrt(a). VJP: g / (2 * out)."
     @staticmethod
     def forward(ctx, a):
+        a = _floating(a)
         with np.errstate(invalid="ignore"): out = np.sqrt(a)    # nan below 0
         ctx.save_for_backward(out); return out
     @staticmethod
@@ -1054,7 +1066,11 @@ class Sqrt(Function, arrays=True):
 class Abs(Function, arrays=True):
     "|a|. VJP: g * sign(a) (0 at 0)."
     @staticmethod
-    def forward(ctx, a): ctx.save_for_backward(a); return np.abs(a)
+    def forward(ctx, a):
+        if getattr(a, "dtype", None) == bool_:
+            raise NotImplementedError("abs: not implemented for bool tensors; hint: a bool "
+                                      "is its own absolute value")
+        ctx.save_for_backward(a); return np.abs(a)
     @staticmethod
     def backward(ctx, g): return g * np.sign(ctx.saved_tensors[0])
 
@@ -1063,6 +1079,9 @@ class ReLU(Function, arrays=True):
     backward_name = "ReluBackward0"
     @staticmethod
     def forward(ctx, a):
+        if getattr(a, "dtype", None) == bool_:
+            raise RuntimeError("relu: Boolean inputs not supported for relu; "
+                               "hint: .float() first")
         out = np.maximum(a, 0); ctx.save_for_backward(out); return out
     @staticmethod
     def backward(ctx, g): return np.where(ctx.saved_tensors[0] <= 0, 0, g)
@@ -1073,6 +1092,7 @@ class Sigmoid(Function, arrays=True):
     def forward(ctx, a):
         # e = e^-|a| never overflows; 1/(1+e) for a >= 0 and e/(1+e) for a < 0 are both
         # 1/(1+e^-a), and the second keeps its precision far into the negative tail
+        a = _floating(a)
         e = np.exp(-np.abs(a))
         out = np.where(a >= 0, 1, e) / (1 + e)
         ctx.save_for_backward(out); return out
@@ -1085,7 +1105,7 @@ class Tanh(Function, arrays=True):
     "tanh(a). VJP: g * (1 - out**2)."
     @staticmethod
     def forward(ctx, a):
-        out = np.tanh(a); ctx.save_for_backward(out); return out
+        out = np.tanh(_floating(a)); ctx.save_for_backward(out); return out
     @staticmethod
     def backward(ctx, g): return g * (1 - ctx.saved_tensors[0] ** 2)
 
@@ -1173,17 +1193,23 @@ def double(self):
 
 # %% ../nbs/03_autograd.ipynb #36c6a0c6
 # comparisons give boolean tensors outside the graph (they have no useful gradient)
-def _cmp(ufunc):
+_NUMBER_TYPES = (bool, int, float, np.bool_, np.number)
+
+def _cmp(op, ufunc):
     def method(self, other):
-        return Tensor._make(ufunc(self.array,
-                                  other.array if isinstance(other, Tensor) else other))
-    method.__name__ = f"__{ufunc.__name__}__"
-    method.__doc__ = f"Elementwise `{ufunc.__name__}`, a bool tensor with no grad."
+        if isinstance(other, Tensor): b = other.array
+        elif isinstance(other, _NUMBER_TYPES + (np.ndarray,)): b = other
+        else: return NotImplemented      # Python's fallback: `t == None` is False
+        a = self.array
+        if getattr(b, "dtype", None) is not a.dtype: a, b = _promote(a, b)
+        try: return Tensor._make(np.asarray(ufunc(a, b)))
+        except ValueError: raise _broadcast_error(op, a, b) from None
+    method.__doc__ = (f"Elementwise `{ufunc.__name__}` after PyTorch's type promotion: a "
+                      "bool tensor with no grad.")
     return method
-for _name, _ufunc in [("__lt__", np.less), ("__le__", np.less_equal),
-                      ("__gt__", np.greater), ("__ge__", np.greater_equal),
-                      ("__eq__", np.equal), ("__ne__", np.not_equal)]:
-    setattr(Tensor, _name, _cmp(_ufunc))
+for _name, _ufunc in [("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
+                      ("ge", np.greater_equal), ("eq", np.equal), ("ne", np.not_equal)]:
+    add_to_class(Tensor, f"__{_name}__")(_cmp(_name, _ufunc))
 
 # %% ../nbs/03_autograd.ipynb #51145224
 class Fill(Function, arrays=True):
@@ -1204,17 +1230,19 @@ def _overlaps(a):
 
 def _inplace(self, op, fn, other, casting="same_kind", overlap_ok=False):
     """Write `fn(self, other)` into self's storage, bump the version counter, and keep the
-    graph right (for a view, its base's graph too: section "Views share storage").
-    `overlap_ok`: the op writes one value everywhere (fill_), so shared elements are
-    fine."""
+    graph right (for a view, its base's graph too: "Views: tensors that share storage").
+    `overlap_ok`: the op writes one value everywhere (fill_), so elements that share
+    memory are fine, as long as no graph is recorded."""
     base = self._base
     if base is not None and self._view_ver != self._version.value: _refresh_view(self)
-    if _overlaps(self.array) and not (overlap_ok and self.array.flags.writeable):
-        raise RuntimeError(f"{op}: unsupported operation: more than one element of the "
-                           "written-to tensor refers to a single memory location (an "
-                           "expanded tensor); hint: clone() it before writing")
     record = _GradMode.enabled and (self._requires_grad or (isinstance(other, Tensor)
                                                             and other._requires_grad))
+    if _overlaps(self.array) and not (overlap_ok and not record
+                                      and self.array.flags.writeable):
+        raise RuntimeError(f"{op}: unsupported operation: more than one element of the "
+                           "written-to tensor refers to a single memory location (an "
+                           "expanded tensor or overlapping windows); hint: clone() it "
+                           "before writing")
     if record:
         owner = self if base is None else base
         if owner._requires_grad and owner._grad_fn is None:
