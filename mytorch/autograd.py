@@ -95,9 +95,8 @@ def _new_size(size, op):
 # %% ../nbs/03_autograd.ipynb #d71b62a8
 class _Version:
     """A tensor's version counter: every in-place change bumps it; saved arrays remember
-    the value they saw."""
-    __slots__ = ("value",)
-    def __init__(self): self.value = 0
+    the value they saw. (`value` starts as the class default 0, so making one is cheap.)"""
+    value = 0
 
 def _fmt_shape(shape):
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
@@ -508,9 +507,9 @@ class Function:
         dt = out.dtype
         if (dt is not _default_dtype and dt.kind == "f" and _promoted_from_ints(arrays)
                 and params.get("dtype") is None):       # unless a dtype was asked for
-            out = out.astype(_default_dtype)
+            out = out.astype(_default_dtype); dt = out.dtype
         result = Tensor._make(out)
-        if record and out.dtype.kind == "f":    # integer results never require grad
+        if record and dt.kind == "f":           # integer results never require grad
             # where each input's gradient goes, and its shape
             edges, shapes = [], []
             for a, need in zip(args, needs):
