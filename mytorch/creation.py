@@ -107,14 +107,8 @@ def _new_tensor(self, data, *, dtype=None, requires_grad=False):
     return tensor(data, dtype=_own(self, dtype), requires_grad=requires_grad)
 
 # %% ../nbs/05d_creation.ipynb #18f773d1
-def _convert(self, dtype):
-    """`self.to(dtype)`, except that a conversion to an integer or bool dtype leaves the
-    graph (such tensors cannot carry a gradient), as in PyTorch."""
-    src = self.detach() if self._requires_grad and dtype.kind != "f" else self
-    return src.to(dtype)
-
 def _converter(dtype):
-    def convert(self): return _convert(self, dtype)
+    def convert(self): return self.to(dtype)
     convert.__doc__ = f"`self.to(mytorch.{dtype})`: self if already {dtype}, else a copy."
     return convert
 
@@ -137,14 +131,14 @@ def _type(self, dtype=None, non_blocking=False):
             raise ValueError(f"type: invalid type: {dtype!r}; hint: a dtype such as "
                              "mytorch.float64, or a name such as 'mytorch.DoubleTensor'")
         dtype = by_name[dtype]
-    return _convert(self, _check_dtype("type", dtype))
+    return self.to(_check_dtype("type", dtype))
 @add_to_class(Tensor, "type_as")
 def _type_as(self, other):
     "This tensor converted to `other`'s dtype."
     if not isinstance(other, Tensor):
         raise TypeError(f"type_as: argument 'other' must be Tensor, not "
                         f"{type(other).__name__}")
-    return _convert(self, other.dtype)
+    return self.to(other.dtype)
 
 # %% ../nbs/05d_creation.ipynb #42685d5b
 @add_to_class(Tensor, "is_floating_point")
@@ -304,6 +298,13 @@ class RandomSample(Function, arrays=True):
     def backward(ctx, g):
         return tuple(np.zeros_like(g) if need else None for need in ctx.needs_input_grad)
 
+class _SampleWithoutDerivative(RandomSample):
+    "A draw whose node, like PyTorch's `NotImplemented` node, has no derivative."
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("bernoulli: the derivative for bernoulli(input, p) is not "
+                           "implemented (as in PyTorch); hint: detach() the input")
+
 def _check_probability(op, p):
     p = np.asarray(p)
     bad = p[~((p >= 0) & (p <= 1))]          # NaN is bad too
@@ -318,8 +319,8 @@ def bernoulli(input, p=None, *, generator=None):
     probs = input.array if p is None else p
     _check_probability("bernoulli", probs)
     values = (_source(generator).random(input.shape) < probs).astype(input.dtype)
-    name = "BernoulliBackward0" if p is None else "BernoulliBackward1"
-    return RandomSample.apply(input, values=values, name=name)
+    if p is None: return RandomSample.apply(input, values=values, name="BernoulliBackward0")
+    return _SampleWithoutDerivative.apply(input, values=values, name="NotImplemented")
 
 add_to_class(Tensor)(bernoulli)          # x.bernoulli() too
 
@@ -412,6 +413,9 @@ def _exponential_(self, lambd=1.0, *, generator=None):
 @add_to_class(Tensor, "bernoulli_")
 def _bernoulli_(self, p=0.5, *, generator=None):
     "In place: 1 with probability `p` (a number, or a tensor broadcast to self), else 0."
+    if isinstance(p, Tensor) and p.dtype.kind != "f":
+        raise NotImplementedError(f"bernoulli_: not implemented for p of dtype {p.dtype}; "
+                                  "hint: probabilities must be a float tensor")
     probs = p.array if isinstance(p, Tensor) else p
     _check_probability("bernoulli_", probs)
     try: probs = np.broadcast_to(probs, self.shape)

@@ -802,7 +802,7 @@ def count_nonzero(self, dim=None):
     if self.ndim == 0: axis = None          # a 0-d tensor: dim 0 (or -1) is all of it
     return Tensor._make(np.asarray(np.count_nonzero(self.array, axis=axis), dtype=int64))
 
-# %% ../nbs/05c_indexing.ipynb #c5c00071
+# %% ../nbs/05c_indexing.ipynb #c5c0007a
 def _need(op, name, t, ndim):
     if not isinstance(t, Tensor):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
@@ -821,6 +821,7 @@ def _inner(op, a, b, da, db):
         raise RuntimeError(f"{op}: shapes {_fmt_shape(a.shape)} and {_fmt_shape(b.shape)} "
                            "cannot be multiplied; hint: the inner sizes must be equal")
 
+# %% ../nbs/05c_indexing.ipynb #c5c00071
 class Mm(Function, arrays=True):
     "A @ B for two matrices. VJP: (G @ B.T, A.T @ G)."
     @staticmethod
@@ -983,9 +984,9 @@ def _einsum_sizes(subs, shapes):
     return size
 
 # %% ../nbs/05c_indexing.ipynb #c5c00086
-def _einsum_vjp(k, subs, out, full, g, size, shape):
-    """The gradient of operand k (of `shape`): the einsum of `g` (subscripts `out`) and the
-    other operands `full` (broadcast), with operand k's subscripts as the output."""
+def _einsum_vjp(k, subs, out, full, g, size):
+    """Operand k's gradient, at the broadcast size: the einsum of `g` (subscripts `out`) and
+    the other operands `full` (broadcast), with operand k's subscripts as the output."""
     s = subs[k]
     terms = [out] + [t for j, t in enumerate(subs) if j != k]
     ops = [g] + [f for j, f in enumerate(full) if j != k]
@@ -1000,9 +1001,7 @@ def _einsum_vjp(k, subs, out, full, g, size, shape):
         diag = np.zeros([size[c] for c in s], g.dtype)
         diag[tuple(grid[once.index(c)] for c in s)] = r
         r = diag
-    # 3. size-1 dims broadcast in the forward: sum the gradient back to size 1
-    axes = tuple(i for i, (n, c) in enumerate(zip(shape, s)) if n == 1 and size[c] != 1)
-    return r.sum(axis=axes, keepdims=True) if axes else r
+    return r                      # 3. the engine sums broadcast size-1 dims back
 
 # %% ../nbs/05c_indexing.ipynb #c5c00088
 class Einsum(Function, arrays=True):
@@ -1022,7 +1021,7 @@ class Einsum(Function, arrays=True):
     def backward(ctx, g):
         arrays, size = ctx.saved_tensors, ctx.size
         full = [np.broadcast_to(a, [size[c] for c in s]) for a, s in zip(arrays, ctx.subs)]
-        return tuple(_einsum_vjp(k, ctx.subs, ctx.out, full, g, size, a.shape)
+        return tuple(_einsum_vjp(k, ctx.subs, ctx.out, full, g, size)
                      if need else None
                      for k, (a, need) in enumerate(zip(arrays, ctx.needs_input_grad)))
 

@@ -713,6 +713,18 @@ def test_samplers_record_zero_gradient_nodes_like_torch(case):
         assert x.grad.tolist() == [0.0, 0.0]
 
 
+def test_bernoulli_with_a_number_p_has_no_derivative_like_torch():
+    "bernoulli(input, p): torch records a NotImplemented node, and backward raises."
+    for L in LIBS:
+        x = L.tensor([0.2, 0.7], requires_grad=True)
+        y = L.bernoulli(x, 0.3)
+        name = y.grad_fn.name()
+        assert y.requires_grad and name.endswith("NotImplemented"), (L.__name__, name)
+        with pytest.raises(RuntimeError, match="not implemented"):
+            y.sum().backward()
+
+
+
 def test_bernoulli_statistics_and_certain_cases():
     mt.manual_seed(4)
     p = np.linspace(0, 1, 11)
@@ -856,6 +868,8 @@ FILL_ERRORS = [
     lambda L: L.zeros(3).bernoulli_(1.5),
     lambda L: L.zeros(3).bernoulli_(-0.1),
     lambda L: L.zeros(3).bernoulli_(L.tensor([0.0, 1.0])),
+    lambda L: L.zeros(3).bernoulli_(L.tensor([0, 1, 1])),                 # integer p: not implemented
+    lambda L: L.zeros(3, dtype=L.int64).bernoulli_(L.tensor([True, False, True])),
     lambda L: L.zeros(3).exponential_(-1),
     lambda L: L.zeros(3).exponential_(0),
     lambda L: L.zeros(3, dtype=L.int64).exponential_(),
@@ -917,6 +931,17 @@ def test_fill_statistics():
     assert within(bt[0].sum(), n, 0.1) and within(bt[1].sum(), n, 0.9)
     r = mt.zeros(n, dtype=mt.int64).random_(0, 6).array
     assert all(within((r == k).sum(), n, 1 / 6) for k in range(6))
+
+
+@pytest.mark.parametrize("pdtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "float32", "bool"])
+def test_bernoulli_fill_with_a_float_p_tensor_like_torch(dtype, pdtype):
+    "Any float p fills any dtype; certain p (0 and 1) makes the result deterministic."
+    p = [0.0, 1.0, 1.0, 0.0]
+    t = torch.zeros(4, dtype=getattr(torch, dtype)).bernoulli_(torch.tensor(p, dtype=getattr(torch, pdtype)))
+    m = mt.zeros(4, dtype=getattr(mt, dtype)).bernoulli_(mt.tensor(p, dtype=getattr(mt, pdtype)))
+    same_meta(m, t)
+    assert m.tolist() == t.tolist()
 
 
 # ----------------------------------------------------------------------------- inference_mode

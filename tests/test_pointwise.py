@@ -435,6 +435,15 @@ def test_isclose_allclose_equal_match_torch(dtype):
     same_behaviour(lambda: mytorch.equal(ma, 1.0), lambda: torch.equal(ta, 1.0))
 
 
+def test_isclose_is_asymmetric_like_torch():
+    "rtol scales |other| only, so swapping the arguments can change the answer (checked in the chapter too)."
+    for a, b in [([1.0], [2.0]), ([2.0], [1.0]), ([1.0, -3.0], [1.6, -2.0])]:
+        (ma, ta), (mb, tb) = pair(np.array(a)), pair(np.array(b))
+        check_same(mytorch.isclose(ma, mb, rtol=0.5, atol=0.0), torch.isclose(ta, tb, rtol=0.5, atol=0.0), f"{a} {b}")
+    assert mytorch.isclose(mytorch.tensor([1.0]), mytorch.tensor([2.0]), rtol=0.5, atol=0).item() is True
+    assert mytorch.isclose(mytorch.tensor([2.0]), mytorch.tensor([1.0]), rtol=0.5, atol=0).item() is False
+
+
 def test_equal_across_dtypes_and_isclose_dtype_error():
     m, t = pair(np.array([1, 2, 3]))
     assert mytorch.equal(m, m.double()) is True and torch.equal(t, t.double()) is True
