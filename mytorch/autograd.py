@@ -507,9 +507,9 @@ class Function:
         dt = out.dtype
         if (dt is not _default_dtype and dt.kind == "f" and _promoted_from_ints(arrays)
                 and params.get("dtype") is None):       # unless a dtype was asked for
-            out = out.astype(_default_dtype); dt = out.dtype
+            out = out.astype(_default_dtype)
         result = Tensor._make(out)
-        if record and dt.kind == "f":           # integer results never require grad
+        if record:
             # where each input's gradient goes, and its shape
             edges, shapes = [], []
             for a, need in zip(args, needs):
@@ -1179,7 +1179,9 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
         else: dtype = a
     out = self
     if dtype is not None and self.array.dtype != _check_dtype("to", dtype):
-        out = Cast.apply(self, _check_dtype("to", dtype))
+        dtype = _check_dtype("to", dtype)
+        # an integer or bool result has no gradient, so it leaves the graph (as PyTorch)
+        out = Cast.apply(self if dtype.kind == "f" else self.detach(), dtype)
     return out.clone() if copy and out is self else out
 @add_to_class(Tensor, "float")
 def _float(self):
