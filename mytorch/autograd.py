@@ -224,6 +224,7 @@ class Tensor:
         "Number of elements."
         return self.array.size
     def __len__(self):
+        "The size of the first dimension, as `len(t)`."
         if self.array.ndim == 0: raise TypeError("len() of a 0-d tensor")
         return len(self.array)
 
@@ -244,10 +245,16 @@ class Tensor:
                                "hint: use tensor.detach().numpy()")
         return self.array
     def __array__(self, dtype=None, copy=None):
+        "NumPy's protocol: `np.asarray(t)` is the tensor's array (shared)."
         return self.array if dtype is None else self.array.astype(dtype)
-    def __float__(self): return float(self.item())
-    def __int__(self): return int(self.item())
+    def __float__(self):
+        "`float(t)` for a one-element tensor."
+        return float(self.item())
+    def __int__(self):
+        "`int(t)` for a one-element tensor."
+        return int(self.item())
     def __bool__(self):
+        "`bool(t)` for a one-element tensor (`if t:`); ambiguous for more."
         if self.array.size != 1:
             raise RuntimeError(f"bool: a Tensor with {self.array.size} elements is "
                                "ambiguous; hint: use .any() or .all()")
@@ -308,7 +315,10 @@ def _check_device(op, d):
 
 _cpu = _Device()
 device = _Device
-Tensor.device = property(lambda self: _cpu, doc="Where the tensor lives: always the CPU.")
+def _device(self):
+    "Where the tensor lives: always the CPU (NumPy's home), as `device(type='cpu')`."
+    return _cpu
+Tensor.device = property(_device)
 Tensor.is_cuda = False
 
 # %% ../nbs/03_autograd.ipynb #431a7ad4
@@ -636,13 +646,21 @@ class Mul(Function, arrays=True):
 
 # %% ../nbs/03_autograd.ipynb #f344a4cf
 @add_to_class(Tensor)
-def __add__(self, other): return Add.apply(self, other)
+def __add__(self, other):
+    "`self + other` elementwise, broadcasting, with PyTorch's result dtype."
+    return Add.apply(self, other)
 @add_to_class(Tensor)
-def __radd__(self, other): return Add.apply(other, self)
+def __radd__(self, other):
+    "`other + self`, for a number (or array) on the left."
+    return Add.apply(other, self)
 @add_to_class(Tensor)
-def __mul__(self, other): return Mul.apply(self, other)
+def __mul__(self, other):
+    "`self * other` elementwise, broadcasting, with PyTorch's result dtype."
+    return Mul.apply(self, other)
 @add_to_class(Tensor)
-def __rmul__(self, other): return Mul.apply(other, self)
+def __rmul__(self, other):
+    "`other * self`, for a number (or array) on the left."
+    return Mul.apply(other, self)
 
 # %% ../nbs/03_autograd.ipynb #50087723
 def unbroadcast(grad, shape):
@@ -826,15 +844,25 @@ class Div(Function, arrays=True):
         return ga, gb
 
 @add_to_class(Tensor)
-def __sub__(self, other): return Sub.apply(self, other)
+def __sub__(self, other):
+    "`self - other` elementwise, broadcasting (not for two bool tensors)."
+    return Sub.apply(self, other)
 @add_to_class(Tensor)
-def __rsub__(self, other): return Sub.apply(other, self)
+def __rsub__(self, other):
+    "`other - self`, for a number (or array) on the left."
+    return Sub.apply(other, self)
 @add_to_class(Tensor)
-def __neg__(self): return Neg.apply(self)
+def __neg__(self):
+    "`-self` elementwise (not for bool tensors: use `~`)."
+    return Neg.apply(self)
 @add_to_class(Tensor)
-def __truediv__(self, other): return Div.apply(self, other)
+def __truediv__(self, other):
+    "`self / other`: true division, so integers give the default float dtype."
+    return Div.apply(self, other)
 @add_to_class(Tensor)
-def __rtruediv__(self, other): return Div.apply(other, self)
+def __rtruediv__(self, other):
+    "`other / self`, for a number (or array) on the left."
+    return Div.apply(other, self)
 
 # %% ../nbs/03_autograd.ipynb #3942ac4b
 class Pow(Function, arrays=True):
@@ -884,9 +912,13 @@ def _power(a, b):
     return np.where(neg, inv, out).astype(out.dtype, copy=False)
 
 @add_to_class(Tensor)
-def __pow__(self, other): return Pow.apply(self, other)
+def __pow__(self, other):
+    "`self ** other` elementwise; an integer tensor to a negative Python int raises."
+    return Pow.apply(self, other)
 @add_to_class(Tensor)
-def __rpow__(self, other): return Pow.apply(other, self)
+def __rpow__(self, other):
+    "`other ** self`, for a number on the left (`2 ** x`)."
+    return Pow.apply(other, self)
 
 # %% ../nbs/03_autograd.ipynb #9f842652
 class MatMul(Function, arrays=True):
@@ -933,9 +965,13 @@ class MatMul(Function, arrays=True):
         return ga, gb
 
 @add_to_class(Tensor)
-def __matmul__(self, other): return MatMul.apply(self, other)
+def __matmul__(self, other):
+    "`self @ other`: matrix product with PyTorch's rules (1-D, 2-D, batched)."
+    return MatMul.apply(self, other)
 @add_to_class(Tensor)
-def __rmatmul__(self, other): return MatMul.apply(other, self)
+def __rmatmul__(self, other):
+    "`other @ self`, for an array on the left."
+    return MatMul.apply(other, self)
 @add_to_class(Tensor)
 def matmul(self, other):
     """Matrix product with NumPy/PyTorch rules: 1-D, 2-D and batched (leading dims
@@ -1280,15 +1316,25 @@ def _inplace(self, op, fn, other, casting="same_kind", overlap_ok=False):
     return self
 
 @add_to_class(Tensor)
-def __iadd__(self, other): return _inplace(self, "add_", Tensor.__add__, other)
+def __iadd__(self, other):
+    "`self += other` in place (see `_inplace` for the autograd rules)."
+    return _inplace(self, "add_", Tensor.__add__, other)
 @add_to_class(Tensor)
-def __isub__(self, other): return _inplace(self, "sub_", Tensor.__sub__, other)
+def __isub__(self, other):
+    "`self -= other` in place."
+    return _inplace(self, "sub_", Tensor.__sub__, other)
 @add_to_class(Tensor)
-def __imul__(self, other): return _inplace(self, "mul_", Tensor.__mul__, other)
+def __imul__(self, other):
+    "`self *= other` in place."
+    return _inplace(self, "mul_", Tensor.__mul__, other)
 @add_to_class(Tensor)
-def __itruediv__(self, other): return _inplace(self, "div_", Tensor.__truediv__, other)
+def __itruediv__(self, other):
+    "`self /= other` in place (the result must fit the tensor's dtype)."
+    return _inplace(self, "div_", Tensor.__truediv__, other)
 @add_to_class(Tensor)
-def __ipow__(self, other): return _inplace(self, "pow_", Tensor.__pow__, other)
+def __ipow__(self, other):
+    "`self **= other` in place."
+    return _inplace(self, "pow_", Tensor.__pow__, other)
 @add_to_class(Tensor)
 def add_(self, other, alpha=1):
     "In place: self += alpha * other."

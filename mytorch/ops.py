@@ -652,6 +652,7 @@ def __getitem__(self, index):
     return GetItem.apply(self, index=_as_index("getitem", index))
 @add_to_class(Tensor)
 def __iter__(self):
+    "Iterate over the first dimension: each row is a view (PyTorch's `unbind(0)`)."
     if self.ndim == 0: raise TypeError("iter: iteration over a 0-d tensor")
     return iter(self.unbind(0))           # as PyTorch: the rows are views
 

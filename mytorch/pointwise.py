@@ -764,12 +764,22 @@ for _name in """eq ne lt le gt ge greater less greater_equal less_equal not_equa
 
 # %% ../nbs/05b_pointwise.ipynb #5b000048
 @add_to_class(Tensor)
-def __ifloordiv__(self, other): return self.floor_divide_(other)
+def __ifloordiv__(self, other):
+    "`self //= other` in place (`floor_divide_`)."
+    return self.floor_divide_(other)
 @add_to_class(Tensor)
-def __imod__(self, other): return self.remainder_(other)
+def __imod__(self, other):
+    "`self %= other` in place (`remainder_`)."
+    return self.remainder_(other)
 @add_to_class(Tensor)
-def __iand__(self, other): return self.bitwise_and_(other)
+def __iand__(self, other):
+    "`self &= other` in place (`bitwise_and_`)."
+    return self.bitwise_and_(other)
 @add_to_class(Tensor)
-def __ior__(self, other): return self.bitwise_or_(other)
+def __ior__(self, other):
+    "`self |= other` in place (`bitwise_or_`)."
+    return self.bitwise_or_(other)
 @add_to_class(Tensor)
-def __ixor__(self, other): return self.bitwise_xor_(other)
+def __ixor__(self, other):
+    "`self ^= other` in place (`bitwise_xor_`)."
+    return self.bitwise_xor_(other)
