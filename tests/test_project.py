@@ -63,6 +63,14 @@ def test_notebooks_never_import_torch():
         assert not re.search(r"^\s*(import torch|from torch)", src, re.M), f"{nb.name} imports torch"
 
 
+def test_notebooks_need_only_the_readers_packages():
+    "A chapter runs with mytorch, NumPy, matplotlib (and graphviz): no dev-only tools, hidden or not."
+    for nb in (ROOT / "nbs").glob("*.ipynb"):
+        src = "\n".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code")
+        for tool in ("fastcore", "pytest", "hypothesis", "nbdev"):
+            assert not re.search(rf"^\s*(import {tool}|from {tool})", src, re.M), f"{nb.name} imports {tool}"
+
+
 def test_exported_modules_depend_on_numpy_only():
     import subprocess, sys
     code = ("import sys, mytorch; bad = sorted(m for m in sys.modules if m.split('.')[0] in "
