@@ -1102,7 +1102,7 @@ class Abs(Function, arrays=True):
     "|a|. VJP: g * sign(a) (0 at 0)."
     @staticmethod
     def forward(ctx, a):
-        if getattr(a, "dtype", None) == bool_:
+        if a.dtype == bool_:
             raise NotImplementedError("abs: not implemented for bool tensors; hint: a bool "
                                       "is its own absolute value")
         ctx.save_for_backward(a); return np.abs(a)

@@ -14,7 +14,6 @@ from .autograd import *
 from .ops import *
 from .autograd import (_GradScope, _check_device, _check_dtype, _dt, _fmt_shape,
                               _inplace, _new, _new_size)
-from .ops import _one_dim
 
 # %% ../nbs/05d_creation.ipynb #6a192918
 _NUMPY_DTYPES = (float64, float32, float16, int64, int32, int16, int8, uint8, bool_)

@@ -19,8 +19,8 @@ import functools
 import math
 import numpy as np
 from .autograd import *
-from .autograd import (_inplace, _result_dtype, _broadcast_error, _fmt_shape,
-                              _norm_dims)
+from .autograd import (_inplace, _broadcast_error, _fmt_shape,
+                              _norm_dims, _promote, _floating)
 from .ops import *
 
 # %% ../nbs/05b_pointwise.ipynb #5b000004
@@ -36,7 +36,7 @@ class Elementwise(Function, arrays=True):
 
     @staticmethod
     def forward(ctx, a):
-        if ctx.to_float and a.dtype.kind != "f": a = a.astype(get_default_dtype())
+        if ctx.to_float: a = _floating(a)      # chapter 03's: ints, bools -> float32
         with np.errstate(all="ignore"): y = ctx.f(a)
         if ctx.uses: ctx.save_for_backward(a if ctx.uses == "x" else y)
         return y
@@ -204,6 +204,9 @@ def neg(input):
 
 def abs(input):
     "|input| elementwise (gradient 0 at 0, as PyTorch). Not for bool tensors."
+    if not isinstance(input, Tensor):
+        raise TypeError(f"abs: argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}; hint: Python's own abs() is for numbers")
     if _is_bool(input):
         raise NotImplementedError("abs: not implemented for bool tensors (as in PyTorch); "
                                   "hint: a mask is its own absolute value")
@@ -225,9 +228,7 @@ for _fn in (add, sub, subtract, mul, multiply, true_divide, pow, square, neg, ne
 def _operands(op, *xs):
     """Arrays and numbers as arrays of PyTorch's result dtype, checked to broadcast.
     A number is converted as PyTorch converts it (wrapping: -1 as uint8 is 255)."""
-    dt = _result_dtype(*xs)
-    arrays = tuple(x.astype(dt, copy=False) if isinstance(x, np.ndarray)
-                   else np.array(x).astype(dt) for x in xs)
+    arrays = _promote(*xs)                    # chapter 03's promotion, numbers wrapped
     try: np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
         shapes = " and ".join(_fmt_shape(a.shape) for a in arrays)

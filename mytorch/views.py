@@ -41,15 +41,10 @@ def _is_contiguous(self):
 def _element_size(self):
     "Bytes per element."
     return self.array.itemsize
-def _itemsize(self):
-    "Bytes per element."
-    return self.array.itemsize
 def _nbytes(self):
     "numel() * itemsize: the bytes the elements take (as PyTorch counts them)."
     return self.array.size * self.array.itemsize
-add_to_class(Tensor, "itemsize")(_itemsize)
-add_to_class(Tensor, "nbytes")(_nbytes)
-Tensor.itemsize, Tensor.nbytes = property(_itemsize), property(_nbytes)
+Tensor.itemsize, Tensor.nbytes = property(_element_size), property(_nbytes)   # attributes
 
 # %% ../nbs/05a_views.ipynb #0b7210ba
 class MatrixTranspose(Function, arrays=True):

@@ -1,7 +1,6 @@
 """Chapter 03: the engine's semantics, grad mode, in-place rules, dtypes, creation functions and repr, each compared
 with PyTorch. A scenario is written once as `fn(lib)` and run with lib=mytorch and lib=torch: both must raise the
 same kind of error (or both succeed), and for mytorch the message must say what went wrong."""
-import re
 import warnings
 
 import numpy as np

@@ -4,7 +4,6 @@ tolerances of several standard errors, never timing), in-place random fills unde
 inference_mode, and the top-level function forms. Everything deterministic is compared with PyTorch 2.13;
 the differentiable ops also run through the op catalog (tests/op_catalog_creation.py)."""
 import builtins
-import warnings
 
 import numpy as np
 import pytest

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import mytorch
-from test_semantics_views import grid, same_as_torch, version
+from test_semantics_views import same_as_torch, version
 
 
 # ----------------------------------------------------------------------------- .data

@@ -3,13 +3,13 @@
 pair of dtypes and every kind of operand: a tensor with dims, a 0-d tensor, a Python bool/int/float, a NumPy scalar.
 
 Each test collects every mismatch of its table and reports them all at once, so one run shows the whole picture."""
-import warnings
 
 import numpy as np
 import pytest
 import torch
 
 import mytorch
+from test_semantics_views import attempt
 
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 SCALARS = {"True": True, "2": 2, "1.5": 1.5, "np.float64(1.5)": np.float64(1.5), "np.int64(2)": np.int64(2),
@@ -65,23 +65,13 @@ def label(spec):
     return what if kind == "scalar" else f"{kind}:{what}"
 
 
-def run(fn, *args):
-    "(result, None) or (None, exception)."
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn(*args), None
-    except Exception as e:                       # noqa: BLE001 - compared between the libraries
-        return None, e
-
-
 # ----------------------------------------------------------------------------- promote_types / result_type
 def test_promote_types_all_pairs():
     bad = []
     for a in DTYPES:
         for b in DTYPES:
             want = dtype_name(torch.promote_types(lib_dtype(torch, a), lib_dtype(torch, b)))
-            got, err = run(mytorch.promote_types, lib_dtype(mytorch, a), lib_dtype(mytorch, b))
+            got, err = attempt(mytorch.promote_types, lib_dtype(mytorch, a), lib_dtype(mytorch, b))
             if err is not None or dtype_name(got) != want:
                 bad.append(f"promote_types({a}, {b}): torch {want}, mytorch {err or dtype_name(got)}")
     assert not bad, "\n".join(bad)
@@ -90,8 +80,8 @@ def test_promote_types_all_pairs():
 def result_type_mismatches(pairs):
     bad = []
     for a, b in pairs:
-        want, terr = run(torch.result_type, operand(torch, a), operand(torch, b))
-        got, merr = run(mytorch.result_type, operand(mytorch, a), operand(mytorch, b))
+        want, terr = attempt(torch.result_type, operand(torch, a), operand(torch, b))
+        got, merr = attempt(mytorch.result_type, operand(mytorch, a), operand(mytorch, b))
         if terr is not None:
             if merr is None:
                 bad.append(f"result_type({label(a)}, {label(b)}): torch raises {terr!r}, mytorch {got}")
@@ -114,10 +104,10 @@ def test_result_type_of_two_scalars():
         for b in SCALARS:
             if NP_BOOL in (a, b):
                 continue
-            want, terr = run(torch.result_type, SCALARS[a], SCALARS[b])
+            want, terr = attempt(torch.result_type, SCALARS[a], SCALARS[b])
             if terr is not None:
                 continue
-            got, merr = run(mytorch.result_type, SCALARS[a], SCALARS[b])
+            got, merr = attempt(mytorch.result_type, SCALARS[a], SCALARS[b])
             if merr is not None or dtype_name(got) != dtype_name(want):
                 bad.append(f"result_type({a}, {b}): torch {dtype_name(want)}, mytorch {merr or dtype_name(got)}")
     assert not bad, "\n".join(bad)
@@ -140,11 +130,11 @@ def binary_op_mismatches(op, pairs):
     negative in a power)."""
     fn, bad, checked = OPS[op], [], 0
     for a, b in pairs:
-        want, terr = run(fn, torch, operand(torch, a), operand(torch, b))
+        want, terr = attempt(fn, torch, operand(torch, a), operand(torch, b))
         if terr is not None:
             continue
         checked += 1
-        got, merr = run(fn, mytorch, operand(mytorch, a), operand(mytorch, b))
+        got, merr = attempt(fn, mytorch, operand(mytorch, a), operand(mytorch, b))
         where = f"{label(a)} {op} {label(b)}"
         if merr is not None:
             bad.append(f"{where}: torch gives {dtype_name(want.dtype)}, mytorch raises {merr!r}")

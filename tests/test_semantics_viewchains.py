@@ -4,7 +4,6 @@ mytorch and torch 2.13: shapes, errors, values of the base and the view, version
 must agree. The code under test: `_mark_view`/`_refresh_view`/`CopySlices`/`_write_through_view`/`_inplace` in
 `mytorch/autograd.py` and the view ops of `mytorch/ops.py`."""
 import math
-import warnings
 
 import numpy as np
 import torch
@@ -12,7 +11,7 @@ from hypothesis import given, note, settings, strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import mytorch
-from test_semantics_views import as_numpy, version
+from test_semantics_views import as_numpy, attempt, version
 
 
 def index_entry(data, n):
@@ -96,15 +95,6 @@ def broadcastable_shape(data, shape):
     "A shape that broadcasts to `shape`: a suffix of it with some sizes replaced by 1."
     k = data.draw(st.integers(0, len(shape)))
     return tuple(1 if data.draw(st.booleans()) else n for n in shape[len(shape) - k:])
-
-
-def attempt(fn, *args):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn(*args), None
-    except Exception as e:                            # noqa: BLE001 - compared between the libraries
-        return None, e
 
 
 def assert_close(m, t, what):

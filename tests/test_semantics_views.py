@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
 
 import mytorch
 
@@ -56,6 +55,16 @@ def assert_same(m, t, where="result"):
     else:
         assert m == t, f"{where}: mytorch {m!r}, torch {t!r}"
 
+
+
+def attempt(fn, *args):
+    "(result, None) or (None, exception): run `fn` on one library, warnings silenced, errors kept to compare."
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args), None
+    except Exception as e:                       # noqa: BLE001 - compared between the libraries
+        return None, e
 
 def outcome(scenario, lib):
     "('ok', snapshot of what the scenario returns) or ('error', exception type name, message)."
