@@ -525,28 +525,32 @@ def _array_of(op, x, name="other"):
     if isinstance(x, _NUMBERS): return x
     raise TypeError(f"{op}: {name} must be a tensor or a number, got {type(x).__name__}")
 
-def _compare(op, ufunc, input, other):
-    a, b = _operands(op, _array_of(op, input, "input"), _array_of(op, other))
-    return Tensor._make(np.asarray(ufunc(a, b)))
+def _compare(op, input, other):
+    """Chapter 03's comparison operator, after PyTorch's argument checks: the function
+    raises TypeError where the operator would return NotImplemented."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a tensor, got {type(input).__name__}")
+    _array_of(op, other)
+    return getattr(Tensor, f"__{op}__")(input, other)
 
 def eq(input, other):
     "input == other elementwise: a bool tensor (outside the graph), after type promotion."
-    return _compare("eq", np.equal, input, other)
+    return _compare("eq", input, other)
 def ne(input, other):
     "input != other elementwise: a bool tensor (outside the graph)."
-    return _compare("ne", np.not_equal, input, other)
+    return _compare("ne", input, other)
 def lt(input, other):
     "input < other elementwise: a bool tensor (outside the graph)."
-    return _compare("lt", np.less, input, other)
+    return _compare("lt", input, other)
 def le(input, other):
     "input <= other elementwise: a bool tensor (outside the graph)."
-    return _compare("le", np.less_equal, input, other)
+    return _compare("le", input, other)
 def gt(input, other):
     "input > other elementwise: a bool tensor (outside the graph)."
-    return _compare("gt", np.greater, input, other)
+    return _compare("gt", input, other)
 def ge(input, other):
     "input >= other elementwise: a bool tensor (outside the graph)."
-    return _compare("ge", np.greater_equal, input, other)
+    return _compare("ge", input, other)
 
 greater, less = _alias(gt, "greater"), _alias(lt, "less")
 greater_equal, less_equal = _alias(ge, "greater_equal"), _alias(le, "less_equal")
