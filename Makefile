@@ -11,7 +11,7 @@ help:
 	@echo "make book        build the HTML book into _build/html (runs every chapter)"
 	@echo "make test        run every test: export sync, clean notebooks, notebook checks, pytest"
 	@echo "make check-book  open every page of the built book in headless Chromium and check it"
-	@echo "make export      export the notebooks into mytorch/ and clean them (after editing a notebook)"
+	@echo "make export      export the notebooks into mytorch/ and clean them, solutions collapsed (after editing)"
 	@echo "make bench       run the benchmarks in bench/"
 
 setup:
@@ -26,7 +26,7 @@ book: setup
 
 test: setup
 	@.ci/check-sync
-	$(BIN)/nbdev_test --n_workers 2
+	@.ci/test-notebooks
 	$(BIN)/pytest -q tests
 
 check-book:
@@ -34,9 +34,12 @@ check-book:
 	@.ci/sysdeps
 	$(BIN)/python tests/browser_check.py _build/html
 
+# nbdev_clean strips noisy metadata; .ci/hide-solutions collapses exercise solutions in Jupyter and drops outputs and
+# execution counts (nbdev_clean keeps those with clear_all = False, which keeps the collapse: see settings.ini)
 export: setup
 	$(BIN)/nbdev_export
 	$(BIN)/nbdev_clean
+	$(BIN)/python .ci/hide-solutions
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

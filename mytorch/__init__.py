@@ -1,23 +1,40 @@
 """mytorch: a small PyTorch built from scratch on NumPy, one notebook at a time.
 
-`import mytorch` gives the complete `Tensor` (every chapter's methods) and PyTorch-style functions:
-`mytorch.tensor`, `mytorch.randn`, `mytorch.no_grad`, `mytorch.cat`, `mytorch.softmax`, ...
-The teaching modules `mytorch.manualgrad` (hand-written layers) and `mytorch.scalar` (the scalar `Value`)
-are imported as modules, not star-imported: their names (`Linear`, `MLP`, ...) belong to their chapters.
+`import mytorch` gives the complete `Tensor` (every chapter's methods) and PyTorch's top-level functions:
+`mytorch.tensor`, `mytorch.randn`, `mytorch.no_grad`, `mytorch.cat`, `mytorch.softmax`, ... Everything else stays
+in the module that defines it, as in PyTorch: `mytorch.autograd.Function`, `mytorch.autograd.gradcheck`, the op
+classes (`mytorch.autograd.basic_ops.Mul`, ...), the helpers the chapters share. The teaching modules
+`mytorch.manualgrad` (hand-written layers) and `mytorch.scalar` (the scalar `Value`) are modules only.
 """
 __version__ = "0.1.0"
 
-from .autograd import *          # Tensor, Function, the engine, grad mode, dtypes, promotion, creation, gradcheck
-from .ops import *               # reductions, shape ops and views, indexing, cat/stack/where/softmax (chapter 05)
-from .views import *             # Tensor.unfold, _is_view (05a: views, storage and in-place)
-from .pointwise import *         # elementwise math, comparisons, logical/bitwise ops, operators (05b)
-from .indexing import *          # gather/scatter, sort/topk, scans, flips, einsum and matrix products (05c)
-from .creation import *          # from_numpy, random sampling, conversions, function forms of the methods (05d)
-from . import autograd, ops, views, pointwise, indexing, creation, manualgrad, scalar
+from . import _tensor, testing, autograd, ops, views, pointwise, indexing, creation, viz, manualgrad, scalar
+from .autograd import function as _function, engine as _engine, basic_ops as _basic_ops
+from .autograd import inplace as _inplace_ops
 from .viz import draw_graph
-from . import viz
+
+# Names the chapters make public for each other (or for `add_to_class`) that PyTorch does not have at its top
+# level: they stay in their modules. tests/test_toplevel.py checks that everything else here is a torch name.
+_NOT_TOP_LEVEL = {
+    "add_to_class", "bool_", "to", "backward", "retain_grad", "unbroadcast", "norm_dims", "expand_back",
+    "as_floating", "apply_inplace", "has_internal_overlap", "replay_view", "GradScope", "one_dim",
+    "add_", "sub_", "mul_", "div_", "copy_", "unfold", "logsigmoid", "softplus", "size", "dim", "item",
+    "tolist", "requires_grad_",
+}
+
+def _export(module):
+    "Bring `module`'s public names to the top level, except op classes and the names above."
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if name in _NOT_TOP_LEVEL or isinstance(obj, type) and issubclass(obj, autograd.Function):
+            continue
+        globals()[name] = obj
+
+for _m in (_tensor, _function, _engine, _basic_ops, _inplace_ops, ops, views, pointwise, indexing, creation):
+    _export(_m)
+del _m
 
 # PyTorch's other names for the dtypes. They would shadow Python's builtins inside a module, so they live only here.
-bool = bool_
-float, double, half = float32, float64, float16
-long, int, short = int64, int32, int16
+bool = _tensor.bool_
+float, double, half = _tensor.float32, _tensor.float64, _tensor.float16
+long, int, short = _tensor.int64, _tensor.int32, _tensor.int16

@@ -4,8 +4,11 @@
 
 Per page it fails on: no title or no <h1>; a console error, an uncaught page error or a failed request; math left
 as raw TeX (a math element MathJax did not typeset); an image that did not load; a visible `#|` directive line;
-an internal link to a missing page or a missing #anchor. Pages are served from a local HTTP server on 127.0.0.1,
-so the check sees what a browser on a web server would. A screenshot of each page is saved for people to look at.
+an internal link to a missing page or a missing #anchor; a figure (img or svg in the page content) shown at less
+than two thirds of its natural width (unreadable labels); a display equation wider than its column (it would
+scroll sideways); a book page whose sidebar does not show every page of the book. Failures name the page, the
+element and the section it is in. Pages are served from a local HTTP server on 127.0.0.1, so the check sees what a
+browser on a web server would. A screenshot of each page is saved for people to look at.
 Exit status 1 if any page fails. This is a script, not a pytest file: CI runs it after `make book`.
 """
 import argparse
@@ -102,9 +105,69 @@ async () => {
   if (broken.length) problems.push(`broken image(s): ${broken.map(i => i.getAttribute('src')).slice(0, 3).join(', ')}`);
   const h1 = document.querySelector('h1');
   if (!document.title.trim() || !h1 || !h1.innerText.trim()) problems.push('page has no title or no <h1>');
-  return {problems, math: math.length, images: imgs.length, title: document.title};
+
+  // Where an element is, for the report: the id of the section it is in.
+  const where = el => { const s = el.closest('section[id]'); return s ? ` in #${s.id}` : ''; };
+
+  // Figures (img or svg in the page content, not icons, not MathJax's own svg) shown below MIN_SCALE of their natural
+  // width: the theme shrinks a wide figure to the column (max-width: 100%) and its labels become unreadable.
+  const content = document.querySelector('article.bd-article, article, main') || document.body;
+  const chrome = 'mjx-container, button, .btn, nav, header, footer, .prev-next-area, .headerlink, .svg-inline--fa';
+  const figures = [];
+  for (const img of content.querySelectorAll('img')) {
+    if (img.closest(chrome)) continue;
+    const shown = img.getBoundingClientRect().width;
+    if (img.naturalWidth >= MIN_FIGURE && shown > 0)
+      figures.push({name: `img ${(img.getAttribute('src') || '').split('/').pop()}`, natural: img.naturalWidth,
+                    shown, el: img});
+  }
+  for (const svg of content.querySelectorAll('svg')) {
+    if (svg.closest(chrome) || svg.parentElement.closest('svg')) continue;
+    let natural = 0;
+    if (svg.hasAttribute('width') && !/%/.test(svg.getAttribute('width'))) natural = svg.width.baseVal.value;
+    else if (svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width) natural = svg.viewBox.baseVal.width;
+    const shown = svg.getBoundingClientRect().width;
+    if (natural >= MIN_FIGURE && shown > 0) {
+      const title = svg.querySelector('title');
+      const label = (svg.id ? '#' + svg.id : '') + (title ? ' "' + title.textContent.trim().slice(0, 40) + '"' : '');
+      figures.push({name: `svg${label}`, natural, shown, el: svg});
+    }
+  }
+  for (const f of figures) {
+    if (f.shown < MIN_SCALE * f.natural - 0.5)
+      problems.push(`figure shown at ${Math.round(100 * f.shown / f.natural)}% of its natural width ` +
+                    `(${Math.round(f.shown)} of ${Math.round(f.natural)} px; at least ${Math.round(100 * MIN_SCALE)}% ` +
+                    `keeps it legible: make it narrower or turn it top-to-bottom): ${f.name}${where(f.el)}`);
+  }
+
+  // Display equations wider than their container: the reader would have to scroll sideways.
+  const tex = new Map();
+  try { for (const item of MathJax.startup.document.math) tex.set(item.typesetRoot, item.math); } catch (e) {}
+  const displays = Array.from(content.querySelectorAll('mjx-container[display="true"]'));
+  for (const mjx of displays) {
+    const box = mjx.parentElement && mjx.parentElement.matches('.math, div.math') ? mjx.parentElement : mjx;
+    const inner = mjx.querySelector(':scope > svg') || mjx.firstElementChild || mjx;
+    const need = Math.max(inner.getBoundingClientRect().width, mjx.scrollWidth);
+    const have = Math.min(box.clientWidth, mjx.clientWidth || box.clientWidth);
+    if (have > 0 && need > have + 1) {
+      const source = (tex.get(mjx) || box.textContent || '').replace(/\s+/g, ' ').trim();
+      problems.push(`display equation wider than the page (${Math.round(need)} of ${Math.round(have)} px: it scrolls ` +
+                    `sideways; split it over lines): ${source.slice(0, 80)}${where(mjx)}`);
+    }
+  }
+
+  // The book's sidebar (Jupyter Book's primary navigation): the pages it shows, so a reader can reach every chapter.
+  const sidebar = document.querySelector('nav.bd-docs-nav');
+  const nav = sidebar ? Array.from(sidebar.querySelectorAll('a[href]'))
+    .filter(a => !a.closest('details:not([open])') &&
+                 (a.checkVisibility ? a.checkVisibility({visibilityProperty: true}) : a.getClientRects().length))
+    .map(a => a.href.split('#')[0]) : null;
+  return {problems, math: math.length, images: imgs.length, figures: figures.length, displays: displays.length,
+          title: document.title, url: location.href.split('#')[0], nav};
 }
 """
+MIN_SCALE = 2 / 3    # a figure may be shown at no less than this fraction of its natural width
+MIN_FIGURE = 50      # narrower images and svgs are icons, not figures
 
 
 def serve(root):
@@ -143,12 +206,20 @@ def main():
             page.on("response", lambda r, p=problems: r.status >= 400 and p.append(f"HTTP {r.status}: {r.url}"))
             page.goto(base + page_path, wait_until="load")
             page.wait_for_load_state("networkidle")
-            info = page.evaluate(PAGE_JS)
+            js = PAGE_JS.replace("MIN_SCALE", repr(MIN_SCALE)).replace("MIN_FIGURE", repr(MIN_FIGURE))
+            info = page.evaluate(js)
             problems += info["problems"]
+            if info["nav"] is not None:       # a book page: its sidebar must show every page of the book
+                shown = {urllib.parse.urljoin(base, u)[len(base):] for u in info["nav"] + [info["url"]]}
+                hidden = [p for p in todo if p != "index.html" and p not in shown]
+                if hidden:
+                    problems.append(f"the sidebar does not show {len(hidden)} page(s) of the book: "
+                                    + ", ".join(hidden[:5]))
             page.screenshot(path=str(shots / (page_path.replace("/", "__") + ".png")), full_page=False)
             page.close()
             status = "ok  " if not problems else "FAIL"
-            print(f"{status} {page_path}: '{info['title']}', {info['math']} math, {info['images']} images")
+            print(f"{status} {page_path}: '{info['title']}', {info['math']} math ({info['displays']} display), "
+                  f"{info['images']} images, {info['figures']} figures")
             if problems:
                 failures[page_path] = problems
         browser.close()

@@ -2,7 +2,7 @@
 
 Each spec's `fn(lib, *tensors)` is written once against the API that mytorch and torch share, so the same
 lambda runs on both: `lib` is the module (`mytorch` or `torch`), the tensors come from that library.
-Chapter 03 (autograd) owns AUTOGRAD_OPS below; chapter 05 (broadcasting/ops) owns tests/op_catalog_ops.py."""
+Chapter 03 (autograd) owns AUTOGRAD_OPS below; chapter 04 (broadcasting/ops) owns tests/op_catalog_ops.py."""
 from opspec import OpSpec  # noqa: F401
 
 AUTOGRAD_OPS = [
@@ -99,9 +99,9 @@ AUTOGRAD_OPS = [
     OpSpec("lt_broadcast", lambda m, a, b: a < b, [(3, 4), (4,)], grad=False),
 ]
 
-from op_catalog_ops import BROADCAST_OPS  # noqa: E402  (chapter 05's entries)
-from op_catalog_pointwise import POINTWISE_OPS  # noqa: E402  (05b)
-from op_catalog_indexing import INDEXING_OPS  # noqa: E402  (05c)
-from op_catalog_creation import CREATION_OPS  # noqa: E402  (05d)
+from op_catalog_ops import BROADCAST_OPS  # noqa: E402  (chapter 04's entries)
+from op_catalog_pointwise import POINTWISE_OPS  # noqa: E402  (04b)
+from op_catalog_indexing import INDEXING_OPS  # noqa: E402  (04c)
+from op_catalog_creation import CREATION_OPS  # noqa: E402  (04d)
 
 OPS = AUTOGRAD_OPS + BROADCAST_OPS + POINTWISE_OPS + INDEXING_OPS + CREATION_OPS

@@ -1,6 +1,6 @@
-"""Op-catalog entries for nbs/05d_creation.ipynb. See op_catalog.py for the format.
+"""Op-catalog entries for nbs/04d_creation.ipynb. See op_catalog.py for the format.
 
-The differentiable (and deterministic) ops of chapter 05d: `t()` and `contiguous()`, conversions, and the
+The differentiable (and deterministic) ops of chapter 04d: `t()` and `contiguous()`, conversions, and the
 top-level function forms (`mytorch.sum(x, 1)`, `mytorch.max(x, 1)`, `mytorch.std_mean(x)`, ...). Conversions to
 integer dtypes and the `new_*` methods are grad=False entries: their results must not require grad. The random
 samplers cannot be compared value by value with PyTorch (another generator); tests/test_creation.py covers them."""

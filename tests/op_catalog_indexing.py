@@ -1,4 +1,4 @@
-"""Op-catalog entries for nbs/05c_indexing.ipynb. See op_catalog.py for the format.
+"""Op-catalog entries for nbs/04c_indexing.ipynb. See op_catalog.py for the format.
 
 Index tensors are built inside each lambda with `m.tensor(...)` (int64 in both libraries), so every entry runs
 unchanged on mytorch and torch. Repeated indices appear wherever the op accumulates (scatter_add, index_add,

@@ -1,8 +1,8 @@
-"""Op-catalog entries for chapter 05 (broadcasting VJPs and the complete op set). See op_catalog.py for the format.
+"""Op-catalog entries for chapter 04 (broadcasting VJPs and the complete op set). See op_catalog.py for the format.
 
 Every `fn(lib, *tensors)` runs unchanged on `lib=mytorch` and `lib=torch`. Index tensors and masks are made inside
 the function with `lib.tensor(...)`, so they are not perturbed by gradcheck and have the right dtype in both."""
-import mytorch.ops  # noqa: F401  (registers chapter 05's Tensor methods even before mytorch/__init__ imports it)
+import mytorch.ops  # noqa: F401  (registers chapter 04's Tensor methods even before mytorch/__init__ imports it)
 from opspec import OpSpec  # noqa: F401
 
 

@@ -1,20 +1,20 @@
-"""Op-catalog entries for nbs/05b_pointwise.ipynb (elementwise math, division, steps, clamp_min/max, lerp,
+"""Op-catalog entries for nbs/04b_pointwise.ipynb (elementwise math, division, steps, clamp_min/max, lerp,
 logsigmoid/softplus, and the in-place variants). See op_catalog.py for the format.
 
 Every `fn(lib, *tensors)` runs unchanged on `lib=mytorch` and `lib=torch`. `logsigmoid` and `softplus` live in
 `torch.nn.functional`; `F(lib)` finds them there (and in mytorch at the top level until mytorch has an `nn`)."""
-import mytorch.pointwise  # noqa: F401  (registers 05b's Tensor methods)
+import mytorch.pointwise  # noqa: F401  (registers 04b's Tensor methods)
 from opspec import OpSpec  # noqa: F401
 
 
 def F(lib):
-    "`lib.nn.functional` when it exists, else `lib` itself."
+    "`lib.nn.functional`; for mytorch before its nn chapter, `mytorch.pointwise`, where these functions live."
     nn = getattr(lib, "nn", None)
-    return getattr(nn, "functional", lib) if nn is not None else lib
+    return nn.functional if nn is not None else lib.pointwise
 
 
 POINTWISE_OPS = [
-    # ---- the table of float functions (05b "One table, many elementwise ops")
+    # ---- the table of float functions (04b "One table, many elementwise ops")
     OpSpec("pw_exp2", lambda m, a: m.exp2(a), [(3, 4)]),
     OpSpec("pw_exp2_method", lambda m, a: a.exp2(), [(5,)]),
     OpSpec("pw_expm1", lambda m, a: m.expm1(a), [(3, 4)]),
@@ -91,7 +91,7 @@ POINTWISE_OPS = [
     OpSpec("pw_softplus", lambda m, a: F(m).softplus(a), [(3, 4)]),
     OpSpec("pw_softplus_wide", lambda m, a: F(m).softplus(a * 15.0), [(3, 4)]),
     OpSpec("pw_softplus_beta", lambda m, a: F(m).softplus(a * 3.0, beta=2.0, threshold=5.0), [(3, 4)]),
-    # ---- in-place variants on non-leaves (recorded through _inplace)
+    # ---- in-place variants on non-leaves (recorded through apply_inplace)
     OpSpec("pw_inplace_exp2_", lambda m, a: (a * 1.0).exp2_(), [(3, 4)]),
     OpSpec("pw_inplace_sigmoid_", lambda m, a: (a * 2.0).sigmoid_(), [(3, 4)]),
     OpSpec("pw_inplace_tanh_", lambda m, a: m.tanh_(a * 1.0), [(3, 4)]),

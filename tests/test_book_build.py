@@ -24,7 +24,10 @@ def build(tmp_path, check_source):
                 nbformat.v4.new_markdown_cell("# A chapter\n\nSome math: $x^2$."),
                 nbformat.v4.new_code_cell("#| hide\nSECRET_HIDDEN_IMPORT = 1"),
                 nbformat.v4.new_code_cell("#| export\ndef double(x): return 2 * x"),
-                nbformat.v4.new_code_cell(check_source)]
+                nbformat.v4.new_code_cell(check_source),
+                nbformat.v4.new_markdown_cell("## Exercises\n\n1. Triple it."),
+                nbformat.v4.new_code_cell("def check_triple(f):\n    assert f(2) == 6, 'not triple'"),
+                nbformat.v4.new_code_cell("#| code-fold: true\ndef triple(x): return 3 * x\ncheck_triple(triple)")]
     nbformat.write(nb, tmp_path / "nbs" / "ch.ipynb")
     return subprocess.run([str(JB), "build", "--all", "-W", "--path-output", str(tmp_path), str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
@@ -45,3 +48,4 @@ def test_a_passing_chapter_renders_without_plumbing(tmp_path):
     assert "mytorch/ch.py" in page                   # ... with the module it goes to
     assert "#|" not in page and "default_exp" not in page
     assert "SECRET_HIDDEN_IMPORT" not in page        # #| hide cells run but are not shown
+    assert "Show the solution" in page and "def triple" in page   # the solution: there, behind its own toggle

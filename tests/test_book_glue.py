@@ -49,3 +49,15 @@ def test_read_parses_json_and_ignores_extra_keyword_arguments():
     text = nbformat.writes(nb("#| default_exp m", "#| export\nz = 3"))
     out = nbdev_book.read(text, commonmark_only=False, path="x.ipynb")
     assert [c.source for c in out.cells if c.cell_type == "code"] == ["z = 3"]
+
+
+def test_exercise_solutions_get_a_show_the_solution_toggle():
+    out = nbdev_book.transform(nb("#| default_exp m", "MD # T\n\n## Idea", "#| code-fold: true\nplot()",
+                                  "MD ## Exercises\n\n1. Double it.", "def check_double(f): assert f(2) == 4",
+                                  "#| code-fold: true\ndef double(x): return 2 * x\ncheck_double(double)",
+                                  "MD ## Appendix", "#| code-fold: true\ncheck_double(lambda x: x + x)"))
+    code = [c for c in out.cells if c.cell_type == "code"]
+    figure, check, solution, appendix = code
+    assert solution.metadata["mystnb"] == nbdev_book.SOLUTION_PROMPTS and tags(solution) == ["hide-input"]
+    assert "mystnb" not in figure.metadata and tags(figure) == ["hide-input"]    # a folded figure keeps the default
+    assert "mystnb" not in check.metadata and "mystnb" not in appendix.metadata

@@ -1,5 +1,5 @@
-"""Property tests for chapter 05 (nbs/05_ops.ipynb): hypothesis draws broadcastable shapes, reduction dims and index
-expressions; values and gradients are compared with PyTorch and with finite differences (mytorch.gradcheck)."""
+"""Property tests for chapter 04 (nbs/04_ops.ipynb): hypothesis draws broadcastable shapes, reduction dims and index
+expressions; values and gradients are compared with PyTorch and with finite differences (mytorch.autograd.gradcheck)."""
 import numpy as np
 import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -34,7 +34,7 @@ def compare(fn_m, fn_t, inputs, seed=0, check_fd=True):
         assert x.grad is not None and x.grad.shape == x.shape
         np.testing.assert_allclose(x.grad.array, t.grad.numpy(), rtol=1e-9, atol=1e-12)
     if check_fd:
-        assert mt.gradcheck(fn_m, [m64(a) for a in inputs])
+        assert mt.autograd.gradcheck(fn_m, [m64(a) for a in inputs])
 
 
 # ------------------------------------------------------------------ binary ops over broadcastable shapes
@@ -205,7 +205,7 @@ def test_getitem(case):
     if _torch_can(idx):
         compare(lambda t: t[idx], lambda t: t[_to_torch_index(idx)], [x], seed=seed)
     else:
-        assert mt.gradcheck(lambda t: t[idx], [m64(x)])
+        assert mt.autograd.gradcheck(lambda t: t[idx], [m64(x)])
 
 
 @FAST

@@ -1,4 +1,4 @@
-"""Tests for chapter 05d (nbs/05d_creation.ipynb -> mytorch/creation.py): making tensors from NumPy (memory
+"""Tests for chapter 04d (nbs/04d_creation.ipynb -> mytorch/creation.py): making tensors from NumPy (memory
 sharing), empty/new_*, strides and contiguity, conversions, random sampling (statistics with fixed seeds and
 tolerances of several standard errors, never timing), in-place random fills under autograd's rules,
 inference_mode, and the top-level function forms. Everything deterministic is compared with PyTorch 2.13;
@@ -294,14 +294,14 @@ def layouts(L):
 
 
 LAYOUT_NAMES = list(layouts(mt))
-# layouts that only chapter 03/05d make (no dependence on chapter 05's views)
+# layouts that only chapter 03/04d make (no dependence on chapter 04's views)
 OWN_LAYOUTS = {"contiguous", "matrix", "vector", "scalar", "t", "t_t", "col_t", "row_t"}
 
 
 @pytest.mark.parametrize("name", LAYOUT_NAMES)
 def test_strides_and_contiguity_like_torch(name):
     """Strides (in elements), storage offset, contiguity and memory sharing after transposes, slicing and expand.
-    The layouts outside OWN_LAYOUTS need chapter 05's views (shared storage)."""
+    The layouts outside OWN_LAYOUTS need chapter 04's views (shared storage)."""
     m, t = layouts(mt)[name], layouts(torch)[name]
     same_values(m, t)
     assert m.stride() == t.stride(), f"{name}: stride {m.stride()} vs torch {t.stride()}"
@@ -334,7 +334,7 @@ def test_data_ptr_and_sizes_like_torch():
 
 
 def test_slicing_views_share_data_ptr_like_torch():
-    "Needs chapter 05's views: a row of a matrix starts one row further in the same memory."
+    "Needs chapter 04's views: a row of a matrix starts one row further in the same memory."
     for L in LIBS:
         m = L.zeros(3, 4)
         assert m[1].data_ptr() == m.data_ptr() + 4 * m.element_size()
@@ -381,7 +381,7 @@ def test_inplace_through_t_follows_autograd_rules_like_torch():
 
 def test_t_gradcheck():
     w = mt.tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
-    assert mt.gradcheck(lambda w: (w.t() @ w).contiguous() * w.t().sum(), (w,))
+    assert mt.autograd.gradcheck(lambda w: (w.t() @ w).contiguous() * w.t().sum(), (w,))
 
 
 # ----------------------------------------------------------------------------- conversions
@@ -830,7 +830,7 @@ def test_fill_follows_autograd_inplace_rules_like_torch(name):
 
 
 def test_fill_through_a_view_of_a_non_leaf_like_torch():
-    "Needs chapter 05's views: filling a row of h writes into h, whose node becomes CopySlices."
+    "Needs chapter 04's views: filling a row of h writes into h, whose node becomes CopySlices."
     grads = []
     for L in LIBS:
         w = L.ones(2, 3, requires_grad=True)

@@ -1,4 +1,4 @@
-"""Unit tests for nbs/05c_indexing.ipynb -> mytorch/indexing.py: names and signatures against PyTorch 2.13, dtypes
+"""Unit tests for nbs/04c_indexing.ipynb -> mytorch/indexing.py: names and signatures against PyTorch 2.13, dtypes
 of results and indices, graph node names, PyTorch's exception types for bad input, in-place variants, views, and the
 places where the gradient is worth a closer look (repeated indices, zeros in cumprod, einsum's VJP). Values and
 gradients of the differentiable ops over many shapes are in tests/op_catalog_indexing.py (run by test_op_catalog)."""
@@ -556,7 +556,7 @@ def test_scatter_with_repeated_places_gives_the_gradient_to_the_winner():
     want = np.zeros((3, 4))
     want[0, 1], want[1, 0], want[1, 3], want[2, 2] = s.array[0, 1], s.array[1, 0], s.array[1, 1], s.array[2, 1]
     np.testing.assert_array_equal(out.array, want)                   # the last write to a place wins
-    assert mt.gradcheck(lambda a, s: a.scatter(1, idx, s), (a, s))
+    assert mt.autograd.gradcheck(lambda a, s: a.scatter(1, idx, s), (a, s))
     out.backward(mt.ones(3, 4, dtype=mt.float64))
     assert s.grad.tolist() == [[0, 1], [1, 1], [0, 1]]
     assert a.grad.tolist() == [[1, 0, 1, 1], [0, 1, 1, 0], [1, 1, 0, 1]]
@@ -568,7 +568,7 @@ def test_scatter_src_larger_than_index_gets_zero_gradient():
     out = mt.zeros(3, 4, dtype=mt.float64).scatter_add(1, mt.tensor([[0, 0], [2, 3], [1, 1]]), s)
     out.backward(mt.tensor(np.arange(12.).reshape(3, 4)))
     assert s.grad.tolist() == [[0, 0, 0, 0], [6, 7, 0, 0], [9, 9, 0, 0]]
-    assert mt.gradcheck(lambda s: mt.zeros(3, 4, dtype=mt.float64).scatter(1, mt.tensor([[0, 2], [3, 1], [1, 0]]), s),
+    assert mt.autograd.gradcheck(lambda s: mt.zeros(3, 4, dtype=mt.float64).scatter(1, mt.tensor([[0, 2], [3, 1], [1, 0]]), s),
                         (s,))
 
 
@@ -576,7 +576,7 @@ def test_index_fill_negative_index_with_tensor_value():
     "torch 2.13's IndexFillBackward1 fails on a negative index; ours wraps it like the forward does."
     x = mt.tensor(X34, requires_grad=True)
     v = mt.tensor(2.0, dtype=mt.float64, requires_grad=True)
-    assert mt.gradcheck(lambda x, v: x.index_fill(1, mt.tensor([-1, 1, 3]), v), (x, v))
+    assert mt.autograd.gradcheck(lambda x, v: x.index_fill(1, mt.tensor([-1, 1, 3]), v), (x, v))
     x.index_fill(1, mt.tensor([-1, 1, 3]), v).sum().backward()
     assert v.grad.item() == 6.0
 
@@ -590,7 +590,7 @@ def test_cumprod_gradient_with_zeros_like_torch(values):
     xm, xt = mt.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     xm.cumprod(0).backward(mt.tensor(g)); xt.cumprod(0).backward(torch.tensor(g))
     np.testing.assert_allclose(xm.grad.array, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
-    assert mt.gradcheck(lambda x: x.cumprod(0), (mt.tensor(a, requires_grad=True),))
+    assert mt.autograd.gradcheck(lambda x: x.cumprod(0), (mt.tensor(a, requires_grad=True),))
 
 
 def test_sort_and_topk_gradients_go_to_the_source_positions():
@@ -619,7 +619,7 @@ def test_einsum_values_gradients_and_node_names_like_torch(eq, shapes):
     ts = [torch.tensor(a, requires_grad=True) for a in arrays]
     mt.einsum(eq, *ms).backward(mt.tensor(g)); torch.einsum(eq, *ts).backward(torch.tensor(g))
     for m, t in zip(ms, ts): np.testing.assert_allclose(m.grad.array, t.grad.numpy(), rtol=1e-10, atol=1e-12)
-    assert mt.gradcheck(lambda *t: mt.einsum(eq, *t), [mt.tensor(a, requires_grad=True) for a in arrays])
+    assert mt.autograd.gradcheck(lambda *t: mt.einsum(eq, *t), [mt.tensor(a, requires_grad=True) for a in arrays])
 
 
 def test_einsum_vjp_is_the_swapped_einsum():
@@ -768,4 +768,4 @@ def test_random_pick_and_put_match_torch_and_are_adjoint(seed):
     for fn in (lambda a, b: a.scatter_add(dim, mt.tensor(idx), b), lambda a, b: a.index_select(dim, mt.tensor(vec)) * 2,
                lambda a, b: a.take(mt.tensor(flat))):
         xs = [mt.tensor(x, requires_grad=True), mt.tensor(y, requires_grad=True)]
-        assert mt.gradcheck(fn, xs)
+        assert mt.autograd.gradcheck(fn, xs)

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from mytorch.manualgrad import (
     SGD, CrossEntropyLoss, GradcheckError, Layer, Linear, MSELoss, ReLU, Sequential, Sigmoid, accuracy,
-    check_layer_grad, check_loss_grad, fit, make_spirals, mlp, numerical_grad, plot_decision_boundary,
+    fit, gradcheck, make_spirals, mlp, numerical_grad, plot_decision_boundary,
 )
 
 DTYPES = [np.float64, np.float32]
@@ -297,10 +297,10 @@ def test_numerical_grad_needs_float64():
     (lambda: mlp([4, 6, 3], act=Sigmoid, rng=0, dtype=np.float64), (5, 4)),
     (lambda: mlp([4, 6, 6, 3], rng=0, dtype=np.float64), (5, 4)),
 ])
-def test_check_layer_grad_accepts_correct_layers(make_layer, shape):
+def test_gradcheck_accepts_correct_layers(make_layer, shape):
     x = np.random.default_rng(1).standard_normal(shape)
     x[np.abs(x) < 1e-3] = 0.5  # keep away from ReLU's kink
-    assert check_layer_grad(make_layer(), x) is True
+    assert gradcheck(make_layer(), x) is True
 
 
 class _ReLUForgetsMask(ReLU):
@@ -343,60 +343,67 @@ class _SigmoidUsesInput(Sigmoid):
 
 
 @pytest.mark.parametrize("layer, culprit", [
-    (_ReLUForgetsMask(), "gradient for input does not match"),
-    (_LinearTransposedWeightGrad(3, 3, rng=0, dtype=np.float64), "gradient for weight does not match"),
-    (_LinearTransposedWeightGrad(3, 2, rng=0, dtype=np.float64), "gradient for weight has shape (3, 2), expected (2, 3)"),
-    (_LinearMeanBias(3, 2, rng=0, dtype=np.float64), "gradient for bias does not match"),
+    (_ReLUForgetsMask(), "gradient of input (shape (5, 3)) is wrong"),
+    (_LinearTransposedWeightGrad(3, 3, rng=0, dtype=np.float64), "gradient of weight (shape (3, 3)) is wrong"),
+    (_LinearTransposedWeightGrad(3, 2, rng=0, dtype=np.float64), "gradient of weight has shape (3, 2), expected (2, 3)"),
+    (_LinearMeanBias(3, 2, rng=0, dtype=np.float64), "gradient of bias (shape (2,)) is wrong"),
     (_LinearNoBiasGrad(3, 2, rng=0, dtype=np.float64), "no gradient for bias"),
-    (_LinearOnePercentOff(3, 2, rng=0, dtype=np.float64), "gradient for input does not match"),
-    (_SigmoidUsesInput(), "gradient for input does not match"),
+    (_LinearOnePercentOff(3, 2, rng=0, dtype=np.float64), "gradient of input (shape (5, 3)) is wrong"),
+    (_SigmoidUsesInput(), "gradient of input (shape (5, 3)) is wrong"),
     (Sequential(Linear(3, 4, rng=0, dtype=np.float64), _ReLUForgetsMask(), Linear(4, 2, rng=1, dtype=np.float64)),
-     "does not match"),
+     "is wrong at index"),
 ], ids=["relu-no-mask", "linear-transpose-square", "linear-transpose-shape", "linear-mean-bias",
         "linear-no-bias-grad", "linear-1pct", "sigmoid-input", "sequential-with-bug"])
-def test_check_layer_grad_catches_wrong_backward(layer, culprit):
+def test_gradcheck_catches_wrong_backward(layer, culprit):
     x = np.random.default_rng(2).standard_normal((5, 3))
     with pytest.raises(GradcheckError) as info:
-        check_layer_grad(layer, x)
+        gradcheck(layer, x)
     assert culprit in str(info.value)
-    assert type(layer).__name__ in str(info.value)
+    assert f"gradcheck({type(layer).__name__})" in str(info.value)
 
 
-def test_check_layer_grad_catches_shared_layer():
+def test_gradcheck_catches_shared_layer():
     shared = Linear(3, 3, rng=0, dtype=np.float64)  # used twice: our layers overwrite their cache
     with pytest.raises(GradcheckError, match="0.weight"):
-        check_layer_grad(Sequential(shared, Sigmoid(), shared), np.random.default_rng(3).standard_normal((4, 3)))
+        gradcheck(Sequential(shared, Sigmoid(), shared), np.random.default_rng(3).standard_normal((4, 3)))
 
 
-def test_check_layer_grad_needs_float64():
+def test_gradcheck_needs_float64():
     x = np.zeros((2, 4))
     with pytest.raises(TypeError, match="weight is float32"):
-        check_layer_grad(Linear(4, 3, rng=0), x)
+        gradcheck(Linear(4, 3, rng=0), x)
     with pytest.raises(TypeError, match="input is float32"):
-        check_layer_grad(ReLU(), x.astype(np.float32))
+        gradcheck(ReLU(), x.astype(np.float32))
 
 
 class _CEForgetsMean(CrossEntropyLoss):
-    def backward(self):
-        return super().backward() * len(self.probs)
+    def backward(self, grad=1.0):
+        return super().backward(grad) * len(self.probs)
 
 
 class _MSEForgetsTwo(MSELoss):
-    def backward(self):
-        return super().backward() / 2
+    def backward(self, grad=1.0):
+        return super().backward(grad) / 2
 
 
-def test_check_loss_grad():
+class _MSEIgnoresGrad(MSELoss):
+    def backward(self, grad=1.0):
+        return super().backward()  # drops the incoming gradient: right only when it is 1
+
+
+def test_gradcheck_on_losses():
     rng = np.random.default_rng(4)
     logits, labels, target = rng.standard_normal((5, 4)), rng.integers(0, 4, 5), rng.standard_normal((5, 4))
-    assert check_loss_grad(CrossEntropyLoss(), logits, labels) is True
-    assert check_loss_grad(MSELoss(), logits, target) is True
-    with pytest.raises(GradcheckError, match=r"check_loss_grad\(_CEForgetsMean\): gradient for pred"):
-        check_loss_grad(_CEForgetsMean(), logits, labels)
-    with pytest.raises(GradcheckError, match="does not match"):
-        check_loss_grad(_MSEForgetsTwo(), logits, target)
-    with pytest.raises(TypeError, match="pred is float32"):
-        check_loss_grad(MSELoss(), logits.astype(np.float32), target)
+    assert gradcheck(CrossEntropyLoss(), (logits, labels)) is True
+    assert gradcheck(MSELoss(), (logits, target)) is True
+    with pytest.raises(GradcheckError, match=r"gradcheck\(_CEForgetsMean\): gradient of input \(shape \(5, 4\)\)"):
+        gradcheck(_CEForgetsMean(), (logits, labels))
+    with pytest.raises(GradcheckError, match="is wrong at index"):
+        gradcheck(_MSEForgetsTwo(), (logits, target))
+    with pytest.raises(GradcheckError, match="is wrong at index"):
+        gradcheck(_MSEIgnoresGrad(), (logits, target))
+    with pytest.raises(TypeError, match="input is float32"):
+        gradcheck(MSELoss(), (logits.astype(np.float32), target))
 
 
 # -------------------------------------------------------------------------------------------- training
@@ -481,3 +488,249 @@ def test_accuracy_and_decision_boundary_plot():
     plt.close(ax.figure)
     with pytest.raises(ValueError, match=r"X must have shape \(N, 2\)"):
         plot_decision_boundary(Fixed(), np.zeros((4, 3)), np.zeros(4, dtype=int))
+
+
+# ------------------------------------------------------------------------ gradcheck: contract and growth
+def test_gradcheck_has_chapter_03s_signature_and_error_kind():
+    "The checker grows across chapters under one name: same parameters and defaults as mytorch.autograd.gradcheck."
+    import inspect
+
+    import mytorch
+    ours, theirs = inspect.signature(gradcheck).parameters, inspect.signature(mytorch.autograd.gradcheck).parameters
+    assert [(p.name, p.default) for p in ours.values()] == [(p.name, p.default) for p in theirs.values()]
+    assert issubclass(GradcheckError, RuntimeError) and GradcheckError.__name__ == "GradcheckError"
+
+
+class _NaNGrad(ReLU):
+    def backward(self, grad):
+        out = super().backward(grad).copy()
+        out[0, 0] = np.nan
+        return out
+
+
+def test_gradcheck_rejects_nan_and_reports_the_tolerances():
+    x = np.random.default_rng(0).standard_normal((3, 2)) + 3.0  # all positive: away from the kink
+    with pytest.raises(GradcheckError, match=r"wrong at index \(0, 0\): backward gives nan"):
+        gradcheck(_NaNGrad(), x)
+    with pytest.raises(GradcheckError, match=r"1 of 6 elements off by more than atol=1e-05, rtol=0.001"):
+        gradcheck(_NaNGrad(), x)
+
+
+def test_gradcheck_seed_picks_the_random_upstream_gradient():
+    # a backward that is right only for one particular g is caught by any seed; the seed changes g
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    for seed in (0, 1, 2):
+        assert gradcheck(Sigmoid(), x, seed=seed) is True
+        with pytest.raises(GradcheckError):
+            gradcheck(_SigmoidUsesInput(), x, seed=seed)
+
+
+def test_layer_params_and_grads_follow_param_names():
+    lin = Linear(3, 2, rng=0)
+    assert Linear.param_names == ("weight", "bias") and Layer.param_names == ()
+    assert list(lin.params()) == ["weight", "bias"] and lin.grads() == {"weight": None, "bias": None}
+    assert lin.params()["weight"] is lin.weight  # the arrays themselves: an optimizer updates them in place
+    nob = Linear(3, 2, bias=False, rng=0)
+    assert list(nob.params()) == ["weight"] and list(nob.grads()) == ["weight"]
+    assert ReLU().params() == {} and MSELoss().params() == {} and CrossEntropyLoss().grads() == {}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_loss_backward_applies_the_chain_rule_like_torch(dtype):
+    rng = np.random.default_rng(9)
+    logits, labels = rng.standard_normal((4, 3)).astype(dtype), rng.integers(0, 3, 4)
+    target = rng.standard_normal((4, 3)).astype(dtype)
+    for ours, theirs, tgt, ttgt in [(CrossEntropyLoss(), F.cross_entropy, labels, torch.tensor(labels)),
+                                    (MSELoss(), F.mse_loss, target, tt(target))]:
+        ours(logits, tgt)
+        grad = ours.backward(2.5)
+        zt = tt(logits, True)
+        theirs(zt, ttgt).backward(torch.tensor(2.5, dtype=zt.dtype))
+        assert_matches(grad, zt.grad, dtype)
+        assert_matches(ours.backward(), zt.grad / 2.5, dtype)  # default: dL/dL = 1
+        with pytest.raises(ValueError, match=r"grad has shape \(4, 3\) but the output had shape \(\)"):
+            ours.backward(np.ones((4, 3)))
+
+
+# ------------------------------------------------------------------------------- the chapter's exercises
+import json
+from pathlib import Path
+
+NB = Path(__file__).resolve().parent.parent / "nbs" / "01_manualgrad.ipynb"
+
+
+def _exercise_namespace():
+    "The chapter's module, its check helpers (test_eq, ...) and its exercise checks, as the reader has them."
+    import mytorch.manualgrad as mg
+    ns = {k: getattr(mg, k) for k in dir(mg) if not k.startswith("__")}
+    cells = json.loads(NB.read_text())["cells"]
+    start = next(i for i, c in enumerate(cells) if "## Exercises" in "".join(c["source"]))
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    helpers = [c for c in code if "from mytorch.testing import test_eq" in c]
+    # the exercise section's visible cells: helpers and checks (the folded cells are the solutions)
+    checks = ["".join(c["source"]) for c in cells[start:] if c["cell_type"] == "code"
+              and not "".join(c["source"]).startswith("#| code-fold: true")]
+    assert len(helpers) == 1 and len(checks) == 5, (len(helpers), len(checks))
+    for src in helpers + checks:
+        exec(src, ns)
+    return ns
+
+
+@pytest.fixture(scope="module")
+def ex():
+    return _exercise_namespace()
+
+
+class _Tanh(Layer):
+    def forward(self, x):
+        self.out = np.tanh(np.asarray(x))
+        return self.out
+
+    def backward(self, grad):
+        return grad * (1 - self.out ** 2)
+
+
+class _TanhWrongDerivative(_Tanh):
+    def forward(self, x):
+        self.x = np.asarray(x)
+        return super().forward(x)
+
+    def backward(self, grad):
+        return grad * (1 - self.x ** 2)  # the derivative in terms of the input: wrong
+
+
+class _TanhByExp(_Tanh):
+    def forward(self, x):  # the textbook formula: overflows at |x| = 1000
+        e, f = np.exp(x), np.exp(-x)
+        self.out = (e - f) / (e + f)
+        return self.out
+
+
+class _TanhFloat64(_Tanh):
+    def forward(self, x):
+        return super().forward(np.asarray(x, dtype=np.float64))
+
+
+class _Softmax(Layer):
+    def forward(self, z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        self.p = e / e.sum(axis=1, keepdims=True)
+        return self.p
+
+    def backward(self, grad):
+        return self.p * (grad - (grad * self.p).sum(axis=1, keepdims=True))
+
+
+class _SoftmaxDiagonal(_Softmax):
+    def backward(self, grad):
+        return grad * self.p * (1 - self.p)  # only the diagonal of the Jacobian
+
+
+class _SoftmaxNaive(_Softmax):
+    def forward(self, z):
+        e = np.exp(z)  # overflows for large logits
+        self.p = e / e.sum(axis=1, keepdims=True)
+        return self.p
+
+
+class _SoftmaxZeros(_Softmax):
+    def backward(self, grad):
+        return np.zeros_like(grad)  # passes a check with g = 1, not a random g
+
+
+def _sgd_wd(rule):
+    "An SGD with weight decay whose step applies `rule(g, p, wd, v, momentum) -> (update, v)`."
+    class Opt(SGD):
+        def __init__(self, model, lr, momentum=0.0, weight_decay=0.0):
+            super().__init__(model, lr, momentum)
+            self.weight_decay = weight_decay
+
+        def step(self):
+            grads = self.model.grads()
+            for name, p in self.model.params().items():
+                upd, self.velocity[name] = rule(grads[name], p, self.weight_decay, self.velocity.get(name),
+                                                self.momentum)
+                p -= self.lr * upd
+    return Opt
+
+
+def _momentum(d, v, mu):
+    return d.copy() if v is None or not mu else mu * v + d
+
+
+def _right(g, p, wd, v, mu):
+    v = _momentum(g + wd * p, v, mu)
+    return v, v
+
+
+def _half(g, p, wd, v, mu):  # the derivative of wd/2 * p**2 is wd * p, not wd/2 * p
+    v = _momentum(g + wd / 2 * p, v, mu)
+    return v, v
+
+
+def _after_momentum(g, p, wd, v, mu):  # decoupled decay (AdamW style): not what SGD's weight_decay does
+    v = _momentum(g, v, mu)
+    return v + wd * p, v
+
+
+def _no_decay(g, p, wd, v, mu):
+    v = _momentum(g, v, mu)
+    return v, v
+
+
+class _Residual(Layer):
+    def __init__(self, layer):
+        self.layer = layer
+
+    def forward(self, x):
+        return x + self.layer(x)
+
+    def backward(self, grad):
+        return grad + self.layer.backward(grad)
+
+    def params(self):
+        return self.layer.params()
+
+    def grads(self):
+        return self.layer.grads()
+
+
+class _ResidualOnePath(_Residual):
+    def backward(self, grad):
+        return self.layer.backward(grad)  # forgets the identity path
+
+
+class _ResidualHidesParams(_Residual):
+    def params(self):
+        return {}
+
+    def grads(self):
+        return {}
+
+
+class _ResidualWrongForward(_Residual):
+    def forward(self, x):
+        return self.layer(x)
+
+
+def test_exercise_checks_pass_on_right_answers(ex, capsys):
+    ex["check_tanh"](_Tanh)
+    ex["check_softmax"](_Softmax)
+    ex["check_weight_decay"](_sgd_wd(_right))
+    ex["check_residual"](_Residual)
+    assert capsys.readouterr().out.count("is right") == 4
+
+
+@pytest.mark.parametrize("check, answer", [
+    ("check_tanh", _TanhWrongDerivative), ("check_tanh", _TanhByExp), ("check_tanh", _TanhFloat64),
+    ("check_softmax", _SoftmaxDiagonal), ("check_softmax", _SoftmaxNaive), ("check_softmax", _SoftmaxZeros),
+    ("check_weight_decay", _sgd_wd(_half)), ("check_weight_decay", _sgd_wd(_after_momentum)),
+    ("check_weight_decay", _sgd_wd(_no_decay)),
+    ("check_residual", _ResidualOnePath), ("check_residual", _ResidualHidesParams),
+    ("check_residual", _ResidualWrongForward),
+], ids=["tanh-input-derivative", "tanh-overflow", "tanh-dtype", "softmax-diagonal", "softmax-overflow",
+        "softmax-zeros", "wd-half", "wd-after-momentum", "wd-none", "residual-one-path", "residual-no-params",
+        "residual-forward"])
+def test_exercise_checks_fail_on_wrong_answers(ex, check, answer):
+    with pytest.raises(AssertionError):
+        ex[check](answer)

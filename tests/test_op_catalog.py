@@ -1,5 +1,5 @@
-"""Runs every entry of op_catalog.OPS (chapter 03's AUTOGRAD_OPS and chapter 05's BROADCAST_OPS) three ways:
-forward values against PyTorch (float64 and float32), mytorch.gradcheck in float64 (finite differences), and
+"""Runs every entry of op_catalog.OPS (chapter 03's AUTOGRAD_OPS and chapter 04's BROADCAST_OPS) three ways:
+forward values against PyTorch (float64 and float32), mytorch.autograd.gradcheck in float64 (finite differences), and
 gradient parity with PyTorch for a random upstream gradient. A hypothesis test then builds random expression trees
 from the chapter-03 ops and compares values and gradients with PyTorch."""
 import zlib
@@ -86,7 +86,7 @@ grad_specs = [s for s in OPS if s.grad]
 @pytest.mark.parametrize("spec", grad_specs, ids=[s.name for s in grad_specs])
 def test_gradcheck(spec):
     mt, _ = make_inputs(arrays_for(spec), grad_flags(spec), "float64")
-    assert mytorch.gradcheck(lambda *ts: outputs(spec.fn(mytorch, *ts))[0], mt)
+    assert mytorch.autograd.gradcheck(lambda *ts: outputs(spec.fn(mytorch, *ts))[0], mt)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

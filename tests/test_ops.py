@@ -1,4 +1,4 @@
-"""Unit tests for chapter 05 (nbs/05_ops.ipynb -> mytorch/ops.py): PyTorch's choices at ties and boundaries,
+"""Unit tests for chapter 04 (nbs/04_ops.ipynb -> mytorch/ops.py): PyTorch's choices at ties and boundaries,
 signatures, assignment, bad-input messages. Property tests over shapes live in test_broadcasting.py."""
 import math
 import re
@@ -28,7 +28,7 @@ def same(fn_m, fn_t, *inputs, upstream=None, fd=True):
     yt.backward(torch.tensor(g, dtype=torch.float64))
     for x, t in zip(xs, ts):
         np.testing.assert_allclose(x.grad.array, t.grad.numpy(), rtol=1e-9, atol=1e-12)
-    if fd: assert mt.gradcheck(fn_m, [m64(a) for a in inputs])
+    if fd: assert mt.autograd.gradcheck(fn_m, [m64(a) for a in inputs])
 
 
 RNG = np.random.default_rng(0)
@@ -40,7 +40,7 @@ X234 = RNG.standard_normal((2, 3, 4))
 @pytest.mark.parametrize("shape,big", [((3, 1), (2, 3, 4)), ((4,), (5, 4)), ((), (2, 3)), ((2, 1, 3), (2, 5, 3))])
 def test_unbroadcast_is_the_adjoint(shape, big):
     x, y = RNG.standard_normal(shape), RNG.standard_normal(big)
-    assert np.isclose(np.sum(np.broadcast_to(x, big) * y), np.sum(x * mt.unbroadcast(y, shape)))
+    assert np.isclose(np.sum(np.broadcast_to(x, big) * y), np.sum(x * mt.autograd.engine.unbroadcast(y, shape)))
 
 
 def test_bias_gradient_is_the_batch_sum():
@@ -430,3 +430,62 @@ def test_no_graph_without_grad():
     x = mt.tensor(X34)
     for y in [x.amax(dim=1), x[0], x.reshape(12), x.softmax(1), cat([x, x]), x.max(dim=0).values, x.var()]:
         assert y.grad_fn is None and not y.requires_grad
+
+
+# ------------------------------------------------------------------ one base for the reductions, checks outside forward
+REDUCTIONS = ["AMax", "AMin", "MaxAll", "MinAll", "Var", "Std", "LogSumExp", "Norm", "Prod"]
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reductions_share_the_base(name):
+    "Each reduction writes only its formulas: forward/backward (dims, keepdim, expand-back) come from Reduction."
+    cls = getattr(ops, name)
+    assert issubclass(cls, ops.Reduction)
+    assert "forward" not in vars(cls) and "backward" not in vars(cls)
+
+
+class _SumOfCubes(ops.Reduction):
+    "A new reduction in a few lines: y = sum x^3, VJP 3 x^2 g."
+    def reduce(ctx, a):
+        ctx.save_for_backward(a)
+        return np.add.reduce(a ** 3, axis=ctx.axis, keepdims=True)
+    def vjp(ctx, g):
+        a, = ctx.saved_tensors
+        return 3 * a * a * g
+
+
+@pytest.mark.parametrize("shape", [(), (4,), (2, 3, 4)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_a_new_reduction_matches_torch(shape, keepdim):
+    x = RNG.standard_normal(shape)
+    for dim in {0: [None], 1: [None, 0, -1]}.get(len(shape), [None, 0, -1, (0, -1)]):
+        dims = mt.autograd.basic_ops.norm_dims("soc", dim, len(shape))
+        torch_dim = tuple(range(len(shape))) if dim is None else dim
+        same(lambda t: _SumOfCubes.apply(t, dims=dims, keepdim=keepdim),
+             lambda t: (t ** 3).sum(dim=torch_dim, keepdim=keepdim), x)
+
+
+def test_reduction_forward_assumes_checked_arguments():
+    "The methods check dims and dtypes; the Function is called with normalised dims and does no checking."
+    x = mt.tensor(X234)
+    y = ops.AMax.apply(x, dims=(0, 2), keepdim=False)
+    np.testing.assert_array_equal(y.array, X234.max(axis=(0, 2)))
+    with pytest.raises(IndexError, match="amax: dim 3 is out of range"):
+        x.amax(3)
+    with pytest.raises(RuntimeError, match="std and var only support floating point"):
+        mt.tensor([1, 2, 3]).var()
+
+
+def test_setitem_without_grad_goes_through_inplace_like_torch():
+    "One in-place path: versions, writes through views and into an expanded tensor, as torch."
+    for lib in (mt, torch):
+        base = lib.zeros(2, 3)
+        view = base[1]
+        view[0] = 5.0
+        base[0, 1:] = 2.0
+        assert base.tolist() == [[0, 2, 2], [5, 0, 0]]
+        version = base._version if lib is torch else base._version.value
+        assert version == 2
+        e = lib.zeros(1).expand(3)
+        e[0] = 7.0
+        assert e.tolist() == [7, 7, 7]

@@ -1,4 +1,4 @@
-"""Edge cases of chapter 05 (nbs/05_ops.ipynb -> mytorch/ops.py), each checked against PyTorch 2.13 on the same call:
+"""Edge cases of chapter 04 (nbs/04_ops.ipynb -> mytorch/ops.py), each checked against PyTorch 2.13 on the same call:
 size-0 dims in every reduction and softmax, gradients at boundaries (zeros, NaN, inf), the grad_fn node names,
 dtype promotion in the multi-input ops, and no NumPy RuntimeWarning leaking out of an op.
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from mytorch.scalar import MLP, Value, gated_order, naive_dfs_backward, topo_sort
+from mytorch.manualgrad import GradcheckError
+from mytorch.scalar import MLP, Value, gated_order, gradcheck, topo_sort
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -242,6 +243,27 @@ def test_orders_count_repeated_inputs():
 
 
 # ----------------------------------------------------------------------------- naive DFS
+def naive_dfs_backward(root):
+    """The chapter's deliberately wrong backward (teaching code, kept out of mytorch.scalar): walk depth first
+    and let each node pass its gradient on as soon as it is reached. Returns the nodes in the order visited."""
+    root.grad = 1.0
+    stack, seen, visited = [root], {root}, []
+    while stack:
+        node = stack.pop()
+        visited.append(node)
+        node._backward()
+        for x in node._prev:
+            if x not in seen:
+                seen.add(x)
+                stack.append(x)
+    return visited
+
+
+def test_naive_dfs_backward_is_not_exported():
+    import mytorch.scalar
+    assert not hasattr(mytorch.scalar, "naive_dfs_backward")
+
+
 def leaf_diamond(a0):
     a = Value(a0)
     return _diamond(a), a
@@ -340,3 +362,238 @@ def test_mlp_training_reduces_the_loss():
         losses.append(loss.data)
     assert losses[-1] < 0.3 * losses[0]
     assert math.isfinite(losses[-1])
+
+
+def test_mlp_layer_weights_stack_to_torch_layout():
+    "Neuron j's weights are row j: W is (out_features, in_features), as nn.Linear, and y = tanh(x @ W.T + b)."
+    model = MLP(3, [4, 2], rng=np.random.default_rng(1))
+    layer = model.layers[0]
+    W = torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64)
+    b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64)
+    lin = torch.nn.Linear(3, 4, dtype=torch.float64)
+    assert W.shape == lin.weight.shape
+    with torch.no_grad():
+        lin.weight.copy_(W)
+        lin.bias.copy_(b)
+    x = [0.3, -1.2, 0.8]
+    with torch.no_grad():
+        expected = torch.tanh(lin(torch.tensor([x], dtype=torch.float64)))[0]
+    np.testing.assert_allclose([v.data for v in layer(x)], expected.numpy(), rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- gradcheck
+def test_gradcheck_has_chapter_03s_signature_and_chapter_01s_error():
+    import inspect
+
+    import mytorch
+    import mytorch.manualgrad
+    ours, theirs = inspect.signature(gradcheck).parameters, inspect.signature(mytorch.autograd.gradcheck).parameters
+    assert [(p.name, p.default) for p in ours.values()] == [(p.name, p.default) for p in theirs.values()]
+    import mytorch.scalar
+    assert mytorch.scalar.GradcheckError is mytorch.manualgrad.GradcheckError  # one error class
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_gradcheck_accepts_every_op(name):
+    f, samplers = CASES[name]
+    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    assert gradcheck(f, [s(rng) for s in samplers]) is True
+
+
+def _bad_square(x):
+    from mytorch.scalar import _node
+    return _node(x.data ** 2, 'sq', (x, x.data))          # local derivative x instead of 2x
+
+
+def _bad_relu(x):
+    from mytorch.scalar import _node
+    return _node(max(x.data, 0.0), 'relu', (x, 1.0))      # passes the gradient where x < 0
+
+
+def _nan_grad(x):
+    from mytorch.scalar import _node
+    return _node(x.data, 'id', (x, math.nan))
+
+
+@pytest.mark.parametrize('fn, inputs, msg', [
+    (_bad_square, [1.5], r"gradient of input 0 is wrong: backward gives 1\.5, finite differences give 3"),
+    (lambda x, y: x * y + _bad_square(y), [0.5, 2.0], "gradient of input 1 is wrong"),
+    (_bad_relu, [-1.0], "gradient of input 0 is wrong: backward gives 1, finite differences give 0"),
+    (lambda x: [x * 2, _bad_square(x)], [0.7], "gradient of input 0 is wrong"),
+    (_nan_grad, [0.3], "backward gives nan"),
+    (lambda x: 3.0, [1.0], "must return a Value, got float"),
+], ids=['square', 'second-input', 'relu', 'list-output', 'nan', 'not-a-value'])
+def test_gradcheck_catches_wrong_gradients(fn, inputs, msg):
+    with pytest.raises(GradcheckError, match=msg):
+        gradcheck(fn, inputs)
+
+
+def test_gradcheck_list_outputs_and_tolerances():
+    # a list output is projected on a random direction: each element's gradient counts
+    assert gradcheck(lambda x, y: [x * y, x.tanh(), y.exp()], [0.3, -0.4]) is True
+    assert gradcheck(lambda x: x * x, 2.0) is True                 # a single number as inputs
+    # 1% off: caught by the default rtol=1e-3, accepted by rtol=0.02
+    from mytorch.scalar import _node
+
+    def off(x):
+        return _node(x.data ** 2, 'sq', (x, 1.01 * 2 * x.data))
+    with pytest.raises(GradcheckError):
+        gradcheck(off, [1.0])
+    assert gradcheck(off, [1.0], rtol=0.02) is True
+
+
+# ----------------------------------------------------------------------------- the chapter's exercises
+import json
+from pathlib import Path
+
+NB = Path(__file__).resolve().parent.parent / "nbs" / "02_scalar.ipynb"
+
+
+def _exercise_namespace():
+    "The module, the chapter's helpers (test_eq, ..., diamonds, is_backward_order, chain) and its exercise checks."
+    import mytorch.scalar as sc
+    ns = {k: getattr(sc, k) for k in dir(sc) if not k.startswith("__")}
+    ns.update(np=np, math=math)
+    cells = json.loads(NB.read_text())["cells"]
+    start = next(i for i, c in enumerate(cells) if "## Exercises" in "".join(c["source"]))
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    needed = ["from mytorch.testing import test_eq", "def leaf_diamond(", "def fd_slope(", "def is_backward_order(", "def chain("]
+    helpers = []
+    for marker in needed:
+        found = [c for c in code if marker in c]
+        assert len(found) == 1, marker
+        helpers.append(found[0])
+    checks = ["".join(c["source"]) for c in cells[start:] if c["cell_type"] == "code"
+              and not "".join(c["source"]).startswith("#| code-fold: true")]
+    assert len(checks) == 5, len(checks)
+    import ast
+    for src in helpers:  # only the definitions (and imports) of these cells, not their demonstrations
+        tree = ast.parse(src)
+        tree.body = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))]
+        exec(compile(tree, str(NB), "exec"), ns)
+    for src in checks:
+        exec(src, ns)
+    return ns
+
+
+@pytest.fixture(scope="module")
+def ex():
+    return _exercise_namespace()
+
+
+def _sin(x):
+    from mytorch.scalar import _node
+    return _node(math.sin(x.data), 'sin', (x, math.cos(x.data)))
+
+
+def _cos(x):
+    from mytorch.scalar import _node
+    return _node(math.cos(x.data), 'cos', (x, -math.sin(x.data)))
+
+
+def _cos_wrong_sign(x):
+    from mytorch.scalar import _node
+    return _node(math.cos(x.data), 'cos', (x, math.sin(x.data)))
+
+
+def _tanh_composed(x):
+    e = (2 * x).exp()
+    return (e - 1) / (e + 1)
+
+
+def _tanh_fused(x):
+    return x.tanh() * 1.0
+
+
+def _tanh_sign_error(x):
+    e = (2 * x).exp()
+    return (1 - e) / (e + 1)
+
+
+def _gated_fifo(root):
+    from collections import deque
+    pending, stack, seen = {}, [root], {root}
+    while stack:
+        node = stack.pop()
+        for x in node._prev:
+            pending[x] = pending.get(x, 0) + 1
+            if x not in seen:
+                seen.add(x)
+                stack.append(x)
+    order, ready = [], deque([root])
+    while ready:
+        node = ready.popleft()
+        order.append(node)
+        for x in node._prev:
+            pending[x] -= 1
+            if pending[x] == 0:
+                ready.append(x)
+    return order
+
+
+def _bfs_no_counting(root):  # releases a node the first time it is reached: too early
+    from collections import deque
+    order, seen, ready = [], {root}, deque([root])
+    while ready:
+        node = ready.popleft()
+        order.append(node)
+        for x in node._prev:
+            if x not in seen:
+                seen.add(x)
+                ready.append(x)
+    return order
+
+
+def _recursive_topo(root):
+    order, visited = [], set()
+
+    def visit(node):
+        if node in visited:
+            return
+        visited.add(node)
+        for x in node._prev:
+            visit(x)
+        order.append(node)
+    visit(root)
+    return order[::-1]
+
+
+def _predict_nodes(nin, h, N):
+    return h * (nin + 1) + (h + 1) + N * (h * (2 * nin + 1) + 2 * h + 2) + N + 1
+
+
+def _predict_no_leaves(nin, h, N):
+    return N * (h * (2 * nin + 1) + 2 * h + 2) + N + 1
+
+
+def _predict_no_sum_start(nin, h, N):  # forgets that sum() starts from 0, which adds a node per example
+    return h * (nin + 1) + (h + 1) + N * (h * (2 * nin + 1) + 2 * h + 2) + 1
+
+
+def test_exercise_checks_pass_on_right_answers(ex, capsys):
+    ex["check_sin_cos"](_sin, _cos)
+    ex["check_tanh_composed"](_tanh_composed, 400.0)
+    ex["check_backward_order"](_gated_fifo)
+    ex["check_backward_order"](topo_sort)
+    ex["check_backward_order"](gated_order)
+    ex["check_node_count"](_predict_nodes)
+    out = capsys.readouterr().out
+    assert "sin and cos are right" in out and "node counts predicted exactly" in out
+
+
+@pytest.mark.parametrize("check, args", [
+    ("check_sin_cos", (_sin, _cos_wrong_sign)),
+    ("check_sin_cos", (lambda x: _sin(x * 1.0), _cos)),
+    ("check_tanh_composed", (_tanh_fused, 400.0)),
+    ("check_tanh_composed", (_tanh_sign_error, 400.0)),
+    ("check_tanh_composed", (_tanh_composed, 5.0)),
+    ("check_backward_order", (_bfs_no_counting,)),
+    ("check_backward_order", (_recursive_topo,)),
+    ("check_backward_order", (lambda root: _gated_fifo(root)[:-1],)),
+    ("check_node_count", (_predict_no_leaves,)),
+    ("check_node_count", (_predict_no_sum_start,)),
+], ids=["cos-sign", "sin-two-nodes", "tanh-uses-tanh", "tanh-sign", "tanh-no-overflow",
+        "bfs-no-counting", "recursive", "missing-node", "no-leaves", "no-sum-start"])
+def test_exercise_checks_fail_on_wrong_answers(ex, check, args):
+    with pytest.raises(AssertionError):
+        ex[check](*args)

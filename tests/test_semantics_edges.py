@@ -17,7 +17,7 @@ from test_semantics_views import as_numpy, same_as_torch
 
 
 def lib_dtype(L, name):
-    return getattr(L, "bool_" if L is mytorch and name == "bool" else name)
+    return getattr(L, name)
 
 
 # ----------------------------------------------------------------------------- boundary gradients

@@ -25,7 +25,7 @@ def dtype_name(dt):
 
 
 def lib_dtype(lib, name):
-    return getattr(lib, "bool_" if lib is mytorch and name == "bool" else name)
+    return getattr(lib, name)
 
 
 def make_tensor(lib, kind, name):

@@ -1,7 +1,7 @@
 """Tensor semantics, part 2b: random chains of view ops (basic indexing, view/reshape, transpose, permute, unsqueeze,
 squeeze, narrow, select, T) on a non-leaf tensor, then a random in-place op on the last view, run in lockstep on
 mytorch and torch 2.13: shapes, errors, values of the base and the view, version counters and every leaf's gradient
-must agree. The code under test: `_mark_view`/`_refresh_view`/`CopySlices`/`_write_through_view`/`_inplace` in
+must agree. The code under test: `_mark_view`/`_refresh_view`/`CopySlices`/`_write_through_view`/`apply_inplace` in
 `mytorch/autograd.py` and the view ops of `mytorch/ops.py`."""
 import math
 

@@ -1,5 +1,5 @@
-"""Tensor semantics, part 2: views and in-place operations (chapter 03 `mytorch/autograd.py`: `_inplace`,
-`_mark_view`, `_refresh_view`, `CopySlices`, `_write_through_view`; chapter 05 `mytorch/ops.py`: the view ops GetItem,
+"""Tensor semantics, part 2: views and in-place operations (chapter 03 `mytorch/autograd.py`: `apply_inplace`,
+`_mark_view`, `_refresh_view`, `CopySlices`, `_write_through_view`; chapter 04 `mytorch/ops.py`: the view ops GetItem,
 Reshape, Permute, Transpose, Expand). Every scenario is written once as `fn(lib)` and run on mytorch and on torch 2.13:
 values, version counters, gradients and errors must agree."""
 import warnings

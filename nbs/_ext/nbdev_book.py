@@ -11,14 +11,18 @@ display cells meant for the package only. This module is registered in `_config.
 - turns `#| eval: false` into `skip-execution`, `#| echo: false` into `remove-input`, `#| output: false`
   into `remove-output`;
 - strips every `#|` line from the code that is shown;
-- puts a small label "→ mytorch/<module>.py" before each exported cell.
+- puts a small label "→ mytorch/<module>.py" before each exported cell;
+- labels the toggle of each exercise solution (a `#| code-fold: true` cell under "## Exercises" that calls a
+  `check_*` function) "Show the solution" instead of "Show code cell source".
 """
 import re
 
 import nbformat
 
 _DIRECTIVE = re.compile(r"^\s*#\|\s?(.*)$")
+_H2 = re.compile(r"^##\s+(.*?)\s*$", re.M)
 LIB = "mytorch"
+SOLUTION_PROMPTS = {"code_prompt_show": "Show the solution", "code_prompt_hide": "Hide the solution"}
 
 
 def split_directives(source):
@@ -49,12 +53,17 @@ def export_label(module):
 
 def transform(nb):
     "Apply the rules above to a notebook (in place) and return it."
-    module, cells = None, []
+    module, cells, section = None, [], None
     for cell in nb.cells:
         if cell.cell_type != "code":
+            h2 = [m.group(1) for m in _H2.finditer(cell.source)] if cell.cell_type == "markdown" else []
+            section = h2[-1] if h2 else section
             cells.append(cell)
             continue
         d, code = split_directives(cell.source)
+        folded = d.get("code-fold", "").lower().startswith("true")
+        if folded and section == "Exercises" and re.search(r"\bcheck_\w+\(", code):
+            cell.setdefault("metadata", {})["mystnb"] = dict(SOLUTION_PROMPTS)   # myst-nb's per-cell setting
         if "default_exp" in d:
             module = d["default_exp"].split()[0]
             if not code.strip():
@@ -67,7 +76,7 @@ def transform(nb):
             cells.append(label)
         if "hide" in d:
             _tags(cell).append("remove-cell")
-        if "exporti" in d or d.get("code-fold", "").lower().startswith("true"):
+        if "exporti" in d or folded:
             _tags(cell).append("hide-input")
         if d.get("eval", "").lower().startswith("false"):
             _tags(cell).append("skip-execution")
