@@ -20,6 +20,7 @@ setup:
 
 book: setup
 	@.ci/mathjax
+	@rm -rf _build/html _build/jupyter_execute   # no stale pages of renamed chapters
 	$(BIN)/jupyter-book build --all -W --keep-going --path-output . .
 	@echo
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html in a browser."
