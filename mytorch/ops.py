@@ -5,7 +5,7 @@ __all__ = ['concat', 'Expand', 'broadcast_to', 'Reduction', 'return_types', 'one
            'AMin', 'MaxAll', 'MinAll', 'amax', 'amin', 'Var', 'Std', 'var', 'std', 'LogSumExp', 'logsumexp', 'Norm',
            'norm', 'Prod', 'prod', 'argmax', 'argmin', 'Reshape', 'reshape', 'flatten', 'squeeze', 'unsqueeze',
            'Permute', 'Transpose', 'permute', 'transpose', 'Repeat', 'GetItem', 'Gather', 'gather', 'IndexPut',
-           'MaskedFill', 'masked_fill', 'Cat', 'Stack', 'cat', 'stack', 'narrow', 'split', 'chunk', 'select', 'unbind',
+           'MaskedFill', 'masked_fill', 'Cat', 'Stack', 'cat', 'stack', 'split', 'narrow', 'chunk', 'select', 'unbind',
            'Where', 'where', 'Clamp', 'clamp', 'clip', 'Maximum', 'Minimum', 'maximum', 'minimum', 'Softmax',
            'LogSoftmax', 'softmax', 'log_softmax']
 
@@ -202,6 +202,7 @@ def amin(self, dim=None, keepdim=False):
 def _extremum(x, dim, keepdim, which):
     """The work behind `max` and `min`: one value (no dim), values and indices (a dim),
     or elementwise (a tensor)."""
+    # maximum and minimum are defined under "maximum and minimum" below
     if isinstance(dim, Tensor): return (maximum if which == "max" else minimum)(x, dim)
     if dim is None:
         if keepdim: raise TypeError(f"{which}: keepdim needs a dim")
@@ -919,16 +920,12 @@ def stack(tensors, dim=0):
     return Stack.apply(*tensors, dim=one_dim("stack", dim, tensors[0].ndim + 1))
 
 # %% ../nbs/04_ops.ipynb #d10e6bc2
-@add_to_class(Tensor)
-def narrow(self, dim, start, length):
-    "The slice start:start+length along `dim` (a GetItem node, so gradients flow)."
-    d = one_dim("narrow", dim, self.ndim)
-    n = self.shape[d]
-    if start < 0: start += n
-    if not 0 <= start <= n or length < 0 or start + length > n:
-        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds "
-                         f"dimension size ({n}) of dim {d}, shape {_fmt_shape(self.shape)}")
-    return self[(slice(None),) * d + (slice(start, start + length),)]
+def _one_call(views):
+    """Views that one call returned several of: PyTorch forbids changing them in place
+    while recording (chapter 03's `apply_inplace` checks the mark)."""
+    views = tuple(views)
+    for v in views: v._multi_view = True
+    return views
 
 @add_to_class(Tensor)
 def split(self, split_size_or_sections, dim=0):
@@ -955,6 +952,17 @@ def split(self, split_size_or_sections, dim=0):
 
 # %% ../nbs/04_ops.ipynb #9e0f1a2b
 @add_to_class(Tensor)
+def narrow(self, dim, start, length):
+    "The slice start:start+length along `dim` (a GetItem node, so gradients flow)."
+    d = one_dim("narrow", dim, self.ndim)
+    n = self.shape[d]
+    if start < 0: start += n
+    if not 0 <= start <= n or length < 0 or start + length > n:
+        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds "
+                         f"dimension size ({n}) of dim {d}, shape {_fmt_shape(self.shape)}")
+    return self[(slice(None),) * d + (slice(start, start + length),)]
+
+@add_to_class(Tensor)
 def chunk(self, chunks, dim=0):
     """Split into `chunks` pieces of size ceil(len / chunks) along `dim` (the last may be
     smaller, and there may be fewer)."""
@@ -974,13 +982,6 @@ def unbind(self, dim=0):
     d = one_dim("unbind", dim, self.ndim)
     return _one_call(GetItem.apply(self, index=(slice(None),) * d + (i,),
                                    name="UnbindBackward0") for i in range(self.shape[d]))
-
-def _one_call(views):
-    """Views that one call returned several of: PyTorch forbids changing them in place
-    while recording (chapter 03's `apply_inplace` checks the mark)."""
-    views = tuple(views)
-    for v in views: v._multi_view = True
-    return views
 
 # %% ../nbs/04_ops.ipynb #58a413ac
 class Where(Function, arrays=True):

@@ -100,14 +100,14 @@ def __truediv__(self, other):
     "self / other"
     a, b = self.data, _data(other)
     if b is None: return NotImplemented
-    return _node(a / b, '/', (self, 1 / b), (other, -a / b**2))
+    return _node(a / b, '/', (self, 1 / b), (other, -(a / b) / b))   # not b**2
 
 @patch_value
 def __rtruediv__(self, other):
     "other / self, for a number `other`."
     a, b = self.data, _data(other)
     if b is None: return NotImplemented
-    return _node(b / a, '/', (self, -b / a**2))
+    return _node(b / a, '/', (self, -(b / a) / a))
 
 # %% ../nbs/02_scalar.ipynb #4a024dc8
 def _pow(x, y):

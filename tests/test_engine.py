@@ -295,3 +295,38 @@ def test_the_saving_cases_cover_both_outcomes():
     assert outcomes == {True, False}
     assert _after_inplace(torch, _SAVE_OPS["div"], ((3,), (3,)), (True, False), "a")[0] is False
     assert _after_inplace(torch, _SAVE_OPS["pow_scalar"], ((3,), (3,)), (True, False), "a")[0] is True
+
+
+# ------------------------------------------------------------------------------- 03e's log1p exercise check
+def _log1p_check():
+    "`check_log1p` from the 03e notebook, run in the namespace the reader has."
+    import json
+    from pathlib import Path
+    import mytorch.autograd.basic_ops as bo
+    nb = Path(__file__).resolve().parent.parent / "nbs" / "03e_basic_ops.ipynb"
+    code = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
+    cell = next(c for c in code if c.startswith("def check_log1p(Log1p):"))
+    ns = {k: getattr(bo, k) for k in dir(bo) if not k.startswith("__")}
+    exec("from mytorch.testing import test_eq, test_close, test_fail\n"
+         "from mytorch.autograd.gradcheck import *\n" + cell, ns)
+    return ns["check_log1p"]
+
+
+def _make_log1p(forward, backward, name="Log1p"):
+    def fwd(ctx, a): ctx.save_for_backward(a); return forward(a)
+    def bwd(ctx, g): return backward(g, ctx.saved_tensors[0])
+    return type(name, (Function,), {"forward": staticmethod(fwd), "backward": staticmethod(bwd)}, arrays=True)
+
+
+def test_log1p_exercise_check_accepts_the_answer_and_rejects_wrong_ones(capsys):
+    check = _log1p_check()
+    check(_make_log1p(np.log1p, lambda g, a: g / (1 + a)))
+    assert "log1p: correct" in capsys.readouterr().out
+    with pytest.raises(TypeError):        # no answer: chapter 04's Tensor.log1p must not make it pass
+        check()
+    wrong = [_make_log1p(np.log1p, lambda g, a: g / a),                   # the derivative of log
+             _make_log1p(lambda a: np.log(1 + a), lambda g, a: g / (1 + a)),  # inaccurate for tiny x
+             _make_log1p(np.log1p, lambda g, a: g / (1 + a), "LogOnePlus")]    # PyTorch's node name
+    for Log1p in wrong:
+        with pytest.raises(Exception):
+            check(Log1p)

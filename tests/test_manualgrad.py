@@ -463,6 +463,18 @@ def test_sgd_matches_torch(momentum):
         np.testing.assert_allclose(w, wt.detach().numpy(), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("n, batch_size", [(100, 32), (97, 32), (10, 3)])
+def test_fit_history_is_the_size_weighted_mean_of_batch_losses(n, batch_size):
+    "With lr=0 nothing changes, so each epoch's mean must be the whole data set's loss (a short last batch too)."
+    X, y = make_spirals(n_per_class=50, rng=0)
+    idx = np.random.default_rng(n).permutation(len(X))[:n]
+    net = mlp([2, 8, 3], rng=0)
+    history = fit(net, CrossEntropyLoss(), SGD(net, lr=0.0), X[idx], y[idx], epochs=3, batch_size=batch_size,
+                  rng=1)
+    assert len(history) == 3
+    np.testing.assert_allclose(history, CrossEntropyLoss()(net(X[idx]), y[idx]), rtol=1e-6)
+
+
 def test_sgd_validates():
     with pytest.raises(ValueError, match="learning rate"):
         SGD(_FakeModel({}, {}), lr=-1.0)
@@ -678,6 +690,32 @@ def _no_decay(g, p, wd, v, mu):
     return v, v
 
 
+class _SGDWeightDecayInPlace(SGD):
+    "The short answer: add the decay to the gradient arrays in place, then take SGD's step."
+    sign = 1.0
+
+    def __init__(self, model, lr, momentum=0.0, weight_decay=0.0):
+        super().__init__(model, lr, momentum)
+        self.weight_decay = weight_decay
+
+    def step(self):
+        grads = self.model.grads()
+        for name, p in self.model.params().items():
+            grads[name] += self.sign * self.weight_decay * p
+        super().step()
+
+
+class _SGDWeightDecayInPlaceWrongSign(_SGDWeightDecayInPlace):
+    sign = -1.0
+
+
+class _SGDWeightDecayInPlaceAfterStep(_SGDWeightDecayInPlace):
+    def step(self):  # decays the gradient only after it has been used
+        SGD.step(self)
+        for name, p in self.model.params().items():
+            self.model.grads()[name] += self.weight_decay * p
+
+
 class _Residual(Layer):
     def __init__(self, layer):
         self.layer = layer
@@ -717,19 +755,22 @@ def test_exercise_checks_pass_on_right_answers(ex, capsys):
     ex["check_tanh"](_Tanh)
     ex["check_softmax"](_Softmax)
     ex["check_weight_decay"](_sgd_wd(_right))
+    ex["check_weight_decay"](_SGDWeightDecayInPlace)  # step() may change the gradient it reads
     ex["check_residual"](_Residual)
-    assert capsys.readouterr().out.count("is right") == 4
+    assert capsys.readouterr().out.count("is right") == 5
 
 
 @pytest.mark.parametrize("check, answer", [
     ("check_tanh", _TanhWrongDerivative), ("check_tanh", _TanhByExp), ("check_tanh", _TanhFloat64),
     ("check_softmax", _SoftmaxDiagonal), ("check_softmax", _SoftmaxNaive), ("check_softmax", _SoftmaxZeros),
     ("check_weight_decay", _sgd_wd(_half)), ("check_weight_decay", _sgd_wd(_after_momentum)),
-    ("check_weight_decay", _sgd_wd(_no_decay)),
+    ("check_weight_decay", _sgd_wd(_no_decay)), ("check_weight_decay", _SGDWeightDecayInPlaceWrongSign),
+    ("check_weight_decay", _SGDWeightDecayInPlaceAfterStep),
     ("check_residual", _ResidualOnePath), ("check_residual", _ResidualHidesParams),
     ("check_residual", _ResidualWrongForward),
 ], ids=["tanh-input-derivative", "tanh-overflow", "tanh-dtype", "softmax-diagonal", "softmax-overflow",
-        "softmax-zeros", "wd-half", "wd-after-momentum", "wd-none", "residual-one-path", "residual-no-params",
+        "softmax-zeros", "wd-half", "wd-after-momentum", "wd-none", "wd-in-place-sign", "wd-in-place-late",
+        "residual-one-path", "residual-no-params",
         "residual-forward"])
 def test_exercise_checks_fail_on_wrong_answers(ex, check, answer):
     with pytest.raises(AssertionError):

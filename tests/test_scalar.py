@@ -107,6 +107,20 @@ def test_pow_edge_cases_like_torch(a, b):
     np.testing.assert_allclose([out] + grads, [t_out] + t_grads)   # nan == nan and inf == inf here
 
 
+@pytest.mark.parametrize('a, b', [(1.0, 1e200), (1e200, 1e200), (-3.0, 1e160), (3.0, 1e-200), (2.0, -1e-170),
+                                  (1e-300, 1e-200), (0.7, -1.3)])
+def test_division_with_extreme_divisors_like_torch(a, b):
+    "The derivative -(a/b)/b does not overflow or divide by zero where -a/b**2 would; it agrees with torch."
+    for f in (lambda x, y: x / y, lambda x, y: x * (1 / y)):
+        out, grads = value_grads(f, [a, b])
+        t_out, t_grads = torch_grads(f, [a, b])
+        np.testing.assert_allclose([out] + grads, [t_out] + t_grads, rtol=1e-14)
+    x = Value(b)
+    y = a / x                                            # __rtruediv__ with a number on the left
+    y.backward()
+    assert x.grad == pytest.approx(-(a / b) / b, rel=1e-15)
+
+
 def test_constants_are_not_nodes():
     x = Value(2.0)
     for expr in (x + 1, 1 + x, x - 1, 1 - x, 2 * x, x * 2, x / 2, 2 / x, x ** 2, 2 ** x):
@@ -228,6 +242,55 @@ def test_orders_valid_and_agree_on_random_dags(seed):
     t_grads = [0.0 if t.grad is None else t.grad.item() for t in t_leaves]
     assert root.data == pytest.approx(t_root.item(), rel=1e-12)
     np.testing.assert_allclose(grads['topo_sort'], t_grads, rtol=1e-10, atol=1e-12)
+
+
+def _gated_counting_consumers(root, fifo):
+    "Counts each consumer once but releases per edge: the bug the chapter's 'count edges' sentence warns about."
+    from collections import deque
+    pending, stack, seen = {}, [root], {root}
+    while stack:
+        node = stack.pop()
+        for x in set(node._prev):
+            pending[x] = pending.get(x, 0) + 1
+            if x not in seen:
+                seen.add(x)
+                stack.append(x)
+    order, ready = [], deque([root])
+    while ready:
+        node = ready.popleft() if fifo else ready.pop()
+        order.append(node)
+        for x in node._prev:
+            pending[x] -= 1
+            if pending[x] == 0:
+                ready.append(x)
+    return order
+
+
+def _two_consumer_graphs():
+    "s has two consumers (s * s, with two edges, and s.tanh()): in both orders of the root's inputs."
+    v = Value(0.5)
+    s = v.tanh()
+    return v, [s * s + s.tanh().exp(), s.tanh().exp() + s * s]
+
+
+def test_orders_count_edges_not_distinct_consumers():
+    v, (g1, g2) = _two_consumer_graphs()
+    for root in (g1, g2):
+        for order_fn in (topo_sort, gated_order):
+            assert_valid_backward_order(order_fn(root), root)
+    # counting consumers releases s after s * s alone: the first graph breaks it with a queue, the second with a stack
+    for fifo, bad in [(True, g1), (False, g2)]:
+        order = _gated_counting_consumers(bad, fifo)
+        with pytest.raises(AssertionError, match='comes before its consumer'):
+            assert_valid_backward_order(order, bad)
+        v.grad = 0.0
+        bad.backward(order=order)
+        wrong = v.grad
+        v.grad = 0.0
+        bad.backward()
+        assert abs(wrong - v.grad) > 0.1                   # and the gradient below s is wrong
+        good = _gated_counting_consumers(g2 if bad is g1 else g1, fifo)
+        assert_valid_backward_order(good, g2 if bad is g1 else g1)   # each graph catches only one of the two
 
 
 def test_orders_count_repeated_inputs():
@@ -590,10 +653,13 @@ def test_exercise_checks_pass_on_right_answers(ex, capsys):
     ("check_backward_order", (_bfs_no_counting,)),
     ("check_backward_order", (_recursive_topo,)),
     ("check_backward_order", (lambda root: _gated_fifo(root)[:-1],)),
+    ("check_backward_order", (lambda root: _gated_counting_consumers(root, fifo=True),)),
+    ("check_backward_order", (lambda root: _gated_counting_consumers(root, fifo=False),)),
     ("check_node_count", (_predict_no_leaves,)),
     ("check_node_count", (_predict_no_sum_start,)),
 ], ids=["cos-sign", "sin-two-nodes", "tanh-uses-tanh", "tanh-sign", "tanh-no-overflow",
-        "bfs-no-counting", "recursive", "missing-node", "no-leaves", "no-sum-start"])
+        "bfs-no-counting", "recursive", "missing-node",
+        "consumers-not-edges-fifo", "consumers-not-edges-lifo", "no-leaves", "no-sum-start"])
 def test_exercise_checks_fail_on_wrong_answers(ex, check, args):
     with pytest.raises(AssertionError):
         ex[check](*args)

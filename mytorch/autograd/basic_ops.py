@@ -59,6 +59,7 @@ class Div(Function, arrays=True):
         return ga, gb
 
 # %% ../../nbs/03e_basic_ops.ipynb #bc737389
+#| code-fold: true
 @add_to_class(Tensor)
 def __sub__(self, other):
     "`self - other` elementwise, broadcasting (not for two bool tensors)."
@@ -134,6 +135,7 @@ def _power(a, b):
     return np.where(neg, inv, out).astype(out.dtype, copy=False)
 
 # %% ../../nbs/03e_basic_ops.ipynb #5e1f0c2a
+#| code-fold: true
 @add_to_class(Tensor)
 def __pow__(self, other):
     "`self ** other` elementwise; an integer tensor to a negative Python int raises."
@@ -412,6 +414,7 @@ class Tanh(Function, arrays=True):
     def backward(ctx, g): return g * (1 - ctx.saved_tensors[0] ** 2)
 
 # %% ../../nbs/03e_basic_ops.ipynb #f003c1d7
+#| code-fold: true
 @add_to_class(Tensor)
 def exp(self):
     "Elementwise e**x."

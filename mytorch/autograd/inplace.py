@@ -116,6 +116,7 @@ def __ipow__(self, other):
     return apply_inplace(self, "pow_", Tensor.__pow__, other)
 
 # %% ../../nbs/03f_inplace.ipynb #17079a3b
+#| code-fold: true
 @add_to_class(Tensor)
 def add_(self, other, alpha=1):
     "In place: self += alpha * other."
