@@ -8,16 +8,13 @@ from hypothesis.extra.numpy import (array_shapes, arrays, basic_indices, integer
 
 import mytorch as mt
 from mytorch import ops
+from conftest import m64, t64
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 REAL = st.floats(-3, 3, allow_nan=False, allow_subnormal=False)
 POSITIVE = st.floats(0.5, 3)
 NONZERO = st.one_of(st.floats(0.5, 3), st.floats(-3, -0.5))
 SMALL_INTS = st.sampled_from([-1.0, 0.0, 1.0])          # many ties
-
-
-def m64(a): return mt.tensor(np.asarray(a, dtype=np.float64), dtype=mt.float64, requires_grad=True)
-def t64(a): return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
 
 
 def compare(fn_m, fn_t, inputs, seed=0, check_fd=True):

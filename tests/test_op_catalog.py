@@ -12,6 +12,7 @@ from hypothesis.extra import numpy as hnp
 
 import mytorch
 from op_catalog import OPS
+from conftest import dtype_name
 
 TORCH_DTYPE = {"float32": torch.float32, "float64": torch.float64}
 TOL = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-5, atol=2e-5)}
@@ -46,10 +47,6 @@ def make_inputs(arrays, flags, dtype):
 def outputs(out):
     "An op's result as a list of tensors (a few ops return tuples)."
     return list(out) if isinstance(out, (tuple, list)) else [out]
-
-
-def dtype_name(t):
-    return str(t.dtype).replace("torch.", "")
 
 
 def check_same(m, t, tol, what):

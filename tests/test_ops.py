@@ -11,10 +11,7 @@ import torch
 import mytorch as mt
 from mytorch import ops
 from mytorch.ops import cat, chunk, maximum, minimum, stack, where
-
-
-def m64(a, grad=True): return mt.tensor(np.asarray(a, dtype=np.float64), dtype=mt.float64, requires_grad=grad)
-def t64(a, grad=True): return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+from conftest import m64, t64
 
 
 def same(fn_m, fn_t, *inputs, upstream=None, fd=True):

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 import mytorch as mt
+from conftest import dtype_name
 
 nan, inf = math.nan, math.inf
 
@@ -28,10 +29,6 @@ def make(lib, data, dtype="float64", grad=False):
 
 def as_np(t):
     return t.detach().numpy() if isinstance(t, torch.Tensor) else t.array
-
-
-def dtype_name(t):
-    return str(t.dtype).replace("torch.", "")
 
 
 @contextlib.contextmanager

@@ -14,10 +14,7 @@ import torch
 
 import mytorch
 from test_semantics_views import as_numpy, same_as_torch
-
-
-def lib_dtype(L, name):
-    return getattr(L, name)
+from conftest import lib_dtype
 
 
 # ----------------------------------------------------------------------------- boundary gradients

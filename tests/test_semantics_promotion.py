@@ -10,6 +10,7 @@ import torch
 
 import mytorch
 from test_semantics_views import attempt
+from conftest import dtype_name, lib_dtype
 
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 SCALARS = {"True": True, "2": 2, "1.5": 1.5, "np.float64(1.5)": np.float64(1.5), "np.int64(2)": np.int64(2),
@@ -17,15 +18,6 @@ SCALARS = {"True": True, "2": 2, "1.5": 1.5, "np.float64(1.5)": np.float64(1.5),
 # torch 2.13 treats a NumPy bool scalar as a *float* number (int32 tensor + np.bool_(True) is float32, unlike
 # + True): a quirk with its own tests below, kept out of the main tables so that they show the other mismatches
 NP_BOOL = "np.bool_(True)"
-
-
-def dtype_name(dt):
-    "'float32' for mytorch's np.dtype('float32') and for torch.float32 alike."
-    return str(dt).split(".")[-1]
-
-
-def lib_dtype(lib, name):
-    return getattr(lib, name)
 
 
 def make_tensor(lib, kind, name):

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import mytorch
+from conftest import as_numpy, attempt
 
 
 # ----------------------------------------------------------------------------- comparing the two libraries
@@ -16,12 +17,6 @@ def version(t):
     "The value of a tensor's version counter (torch: an int; mytorch: a shared counter object)."
     v = t._version
     return v if isinstance(v, int) else v.value
-
-
-def as_numpy(t):
-    if isinstance(t, torch.Tensor):
-        return t.detach().numpy()
-    return t.array
 
 
 def snapshot(x):
@@ -55,16 +50,6 @@ def assert_same(m, t, where="result"):
     else:
         assert m == t, f"{where}: mytorch {m!r}, torch {t!r}"
 
-
-
-def attempt(fn, *args):
-    "(result, None) or (None, exception): run `fn` on one library, warnings silenced, errors kept to compare."
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn(*args), None
-    except Exception as e:                       # noqa: BLE001 - compared between the libraries
-        return None, e
 
 def outcome(scenario, lib):
     "('ok', snapshot of what the scenario returns) or ('error', exception type name, message)."
