@@ -26,6 +26,7 @@ book: setup
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html in a browser."
 
 test: setup
+	@.ci/mathjax     # the browser-check tests typeset a real equation with the book's MathJax
 	@.ci/check-sync
 	@.ci/test-notebooks
 	$(BIN)/pytest -q tests
