@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import mytorch as mt
+from conftest import dtype_name as dname
 
 LIBS = [mt, torch]
 DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
@@ -18,10 +19,6 @@ DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "u
 def arr(t):
     "The values of a mytorch or torch tensor as a NumPy array."
     return t.array if isinstance(t, mt.Tensor) else t.detach().numpy()
-
-
-def dname(t):
-    return str(t.dtype).replace("torch.", "")
 
 
 def same_meta(m, t):
@@ -721,7 +718,6 @@ def test_bernoulli_with_a_number_p_has_no_derivative_like_torch():
         assert y.requires_grad and name.endswith("NotImplemented"), (L.__name__, name)
         with pytest.raises(RuntimeError, match="not implemented"):
             y.sum().backward()
-
 
 
 def test_bernoulli_statistics_and_certain_cases():

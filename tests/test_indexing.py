@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import mytorch as mt
+from conftest import dtype_name as dname
 
 RNG = np.random.default_rng(0)
 X34 = RNG.standard_normal((3, 4))
@@ -20,9 +21,6 @@ def lib_tensor(lib, a, grad=False, dtype=None):
     a = np.asarray(a)
     if dtype is None and a.dtype.kind == "f": dtype = "float64"
     return lib.tensor(a, dtype=getattr(lib, dtype) if dtype else None, requires_grad=grad)
-
-
-def dname(t): return str(t.dtype).replace("torch.", "")
 
 
 def assert_same(m, t, what=""):

@@ -13,10 +13,9 @@ from hypothesis.extra import numpy as hnp
 import mytorch
 from op_catalog import OPS
 from conftest import dtype_name
+from conftest import GRAD_TOL, TOL
 
 TORCH_DTYPE = {"float32": torch.float32, "float64": torch.float64}
-TOL = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-5, atol=2e-5)}
-GRAD_TOL = {"float64": dict(rtol=1e-8, atol=1e-10), "float32": dict(rtol=1e-4, atol=1e-4)}
 
 
 def sample(domain, shape, rng):

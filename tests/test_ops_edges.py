@@ -14,6 +14,7 @@ import torch
 
 import mytorch as mt
 from conftest import dtype_name
+from conftest import as_numpy as as_np
 
 nan, inf = math.nan, math.inf
 
@@ -25,10 +26,6 @@ def make(lib, data, dtype="float64", grad=False):
     if lib is torch:
         return torch.tensor(arr, requires_grad=grad)
     return mt.tensor(arr, dtype=arr.dtype, requires_grad=grad)
-
-
-def as_np(t):
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else t.array
 
 
 @contextlib.contextmanager

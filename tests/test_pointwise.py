@@ -23,6 +23,7 @@ import mytorch
 import mytorch.pointwise as pw
 from op_catalog_pointwise import POINTWISE_OPS, F
 from op_catalog import OPS
+from conftest import dtype_name as dtname
 
 ALL_DTYPES = ["float32", "float64", "float16", "int32", "int64", "int8", "uint8", "bool"]
 PAIR_DTYPES = ["float32", "float64", "int32", "int64", "uint8", "bool"]
@@ -32,9 +33,6 @@ TOL = {"float64": dict(rtol=1e-12, atol=1e-300), "float32": dict(rtol=2e-6, atol
 
 def mdt(name): return mytorch.bool if name == "bool" else getattr(mytorch, name)
 def tdt(name): return getattr(torch, name)
-
-
-def dtname(t): return str(t.dtype).replace("torch.", "")
 
 
 def pair(arr):
