@@ -330,3 +330,15 @@ def test_log1p_exercise_check_accepts_the_answer_and_rejects_wrong_ones(capsys):
     for Log1p in wrong:
         with pytest.raises(Exception):
             check(Log1p)
+
+
+def test_in_place_writes_into_empty_tensors_are_no_ops_as_in_torch():
+    import torch
+    for lib in (mytorch, torch):
+        e = lib.empty(0, 3)
+        e.uniform_()
+        e.normal_()
+        e.copy_(lib.empty(0, 3))
+        e.zero_()
+        e.add_(1.0)
+        assert tuple(e.shape) == (0, 3)

@@ -25,9 +25,10 @@ class Fill(Function, arrays=True):
 # %% ../../nbs/03f_inplace.ipynb #2d401967
 #| code-fold: true
 def has_internal_overlap(a):
-    "True when some elements of `a` share memory (an expanded dim: stride 0, size > 1)."
-    return (not a.flags.writeable
-            or any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)))
+    """True when some elements of `a` share memory (an expanded dim: stride 0, size > 1).
+    An empty array has no elements to share."""
+    return a.size > 0 and (not a.flags.writeable
+                           or any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)))
 
 def _check_overlap(self, op, record, overlap_ok):
     "Refuse a write into memory several elements share, unless it writes one value (fill_)."
