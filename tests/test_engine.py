@@ -342,3 +342,20 @@ def test_in_place_writes_into_empty_tensors_are_no_ops_as_in_torch():
         e.zero_()
         e.add_(1.0)
         assert tuple(e.shape) == (0, 3)
+
+
+def test_fill_of_integer_tensors_wraps_or_raises_as_torch():
+    import torch
+    cases = [("uint8", -3), ("uint8", -128), ("uint8", -129), ("uint8", -255), ("uint8", -256), ("uint8", 255), ("uint8", 256), ("int8", 127),
+             ("int8", 128), ("int8", -128), ("int8", -129), ("int16", 40000), ("int32", 2 ** 31),
+             ("int64", -(2 ** 63)), ("uint8", True), ("int32", 7)]
+    for dt, v in cases:
+        results = []
+        for lib in (mytorch, torch):
+            t = lib.zeros(3, dtype=getattr(lib, dt))
+            try:
+                t.fill_(v)
+                results.append(t.tolist())
+            except RuntimeError:
+                results.append("RuntimeError")
+        assert results[0] == results[1], (dt, v, results)

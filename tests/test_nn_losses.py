@@ -446,6 +446,18 @@ def test_binary_cross_entropy_log_clamped_at_minus_100(dtype):
     compare("binary_cross_entropy", [x, t], {"reduction": "sum"}, dtype, grad=(0, 1))
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_binary_cross_entropy_no_runtime_warning_at_0_and_1(dtype):
+    "x in {0, 1}: log(0) is clamped silently, forward and backward (PyTorch prints nothing)."
+    x = mt.tensor(np.array([0.0, 1.0, 0.0, 1.0], dtype=dtype), requires_grad=True)
+    t = mt.tensor(np.array([1.0, 0.0, 0.0, 1.0], dtype=dtype), requires_grad=True)
+    with warnings.catch_warnings(), np.errstate(all="warn"):
+        warnings.simplefilter("error")
+        loss = MF.binary_cross_entropy(x, t, reduction="sum")
+        loss.backward()
+    assert loss.item() == 200.0 and np.isfinite(x.grad.numpy()).all()
+
+
 def test_binary_cross_entropy_node_name_as_torch():
     "The one fused node carries PyTorch's name; nothing but the eight losses is public."
     m = MF.binary_cross_entropy(mt.tensor(P_X, requires_grad=True), mt.tensor(P_T), reduction="none")

@@ -146,7 +146,23 @@ def fill_(self, value):
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor "
                            f"with {value.ndim} dimensions; hint: use copy_")
+    value = _integer_fill(self.dtype, value)
     return apply_inplace(self, "fill_", Fill.apply, value, overlap_ok=True)
+
+def _integer_fill(dtype, value):
+    """PyTorch's rule for a Python int written into an integer tensor: it must fit the
+    type, except that an unsigned type also takes negatives down to -(2^bits - 1),
+    wrapped."""
+    if dtype.kind not in "iu" or not isinstance(value, (int, np.integer)) \
+            or isinstance(value, (bool, np.bool_)):
+        return value
+    bits = dtype.itemsize * 8
+    high = 2 ** bits - 1 if dtype.kind == "u" else 2 ** (bits - 1) - 1
+    low = -high if dtype.kind == "u" else -(2 ** (bits - 1))
+    if not low <= value <= high:
+        raise RuntimeError(f"fill_: value {value} cannot be converted to type {dtype} "
+                           "without overflow; hint: pick a value in the dtype's range")
+    return int(value) % 2 ** bits if value < 0 and dtype.kind == "u" else value
 @add_to_class(Tensor)
 def copy_(self, src):
     "In place: copy `src` (broadcast to self's shape, converted to self's dtype) into self."

@@ -227,12 +227,15 @@ class _BinaryCrossEntropy(Function, arrays=True):
     @staticmethod
     def forward(ctx, x, t):
         ctx.save_for_backward(x, t)
-        return -(t * np.maximum(np.log(x), -100) + (1 - t) * np.maximum(np.log1p(-x), -100))
+        with np.errstate(divide="ignore", invalid="ignore"):   # log(0) = -inf, clamped
+            lx, l1x = np.maximum(np.log(x), -100), np.maximum(np.log1p(-x), -100)
+            return -(t * lx + (1 - t) * l1x)
     @staticmethod
     def backward(ctx, g):
         x, t = ctx.saved_tensors
-        gx = g * (x - t) / np.maximum((1 - x) * x, 1e-12)
-        return gx, (g * (np.log1p(-x) - np.log(x)) if ctx.needs_input_grad[1] else None)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gx = g * (x - t) / np.maximum((1 - x) * x, 1e-12)
+            return gx, (g * (np.log1p(-x) - np.log(x)) if ctx.needs_input_grad[1] else None)
 
 # %% ../../../nbs/05c_losses.ipynb #5c00001d
 def _broadcasts_to(shape, target_shape):
