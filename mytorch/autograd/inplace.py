@@ -194,14 +194,9 @@ Function._free = _free_saved_and_versions
 
 # %% ../../nbs/03f_inplace.ipynb #82b4103c
 def _checked_saved_tensors(self):
-    """The saved arrays, after checking that they were not freed by a backward or
-    changed in place since."""
-    if self._freed:
-        raise RuntimeError(f"{self.name()}: trying to backward through the graph a "
-                           "second time (or to use saved tensors after they were "
-                           "freed). Saved values are freed by .backward(); hint: pass "
-                           "retain_graph=True to the first .backward() if you need to "
-                           "call it again.")
+    """The saved arrays, after checking that they were not freed by a backward (the
+    engine notebook's check) or changed in place since."""
+    saved = saved_unless_freed(self)
     for counter, seen, arr in self._versions:
         if counter.value != seen:
             raise RuntimeError(
@@ -210,7 +205,7 @@ def _checked_saved_tensors(self):
                 f"{list(arr.shape)}] is at version {counter.value}; expected version "
                 f"{seen} instead. Hint: use an out-of-place op (x = x * 2, not x *= 2) "
                 "or .clone().")
-    return self._saved
+    return saved
 Function.saved_tensors = property(_checked_saved_tensors)
 
 # %% ../../nbs/03f_inplace.ipynb #807d3a58
