@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 
 from . import _tensor, testing, autograd, ops, views, pointwise, indexing, creation, viz, manualgrad, scalar
 from . import nn                 # chapter 5: import mytorch.nn as nn, as torch.nn
+from . import optim              # chapter 6: import mytorch.optim as optim, as torch.optim
 from .autograd import function as _function, engine as _engine, basic_ops as _basic_ops
 from .autograd import inplace as _inplace_ops
 from .viz import draw_graph

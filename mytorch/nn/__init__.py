@@ -8,7 +8,8 @@
 | `mytorch.nn.init` | 05a_init | the initialisers (`kaiming_uniform_`, `xavier_normal_`, ...) |
 | `mytorch.nn.functional` | 05b_functional, 05c_losses | activations, `linear`, `dropout`, `embedding`, losses |
 | `mytorch.nn.layers` | 05d_layers | `Linear`, `ReLU`, ..., `CrossEntropyLoss`, ..., `summary` |
+| `mytorch.nn.utils` | 06c_clip_grad | `clip_grad_norm_`, `clip_grad_value_` (chapter 6) |
 """
-from . import functional, init
+from . import functional, init, utils
 from .module import Parameter, Module, Sequential, ModuleList, ModuleDict
 from .layers import *
