@@ -11,6 +11,9 @@ __version__ = "0.1.0"
 from . import _tensor, testing, autograd, ops, views, pointwise, indexing, creation, viz, manualgrad, scalar
 from . import nn                 # chapter 5: import mytorch.nn as nn, as torch.nn
 from . import optim              # chapter 6: import mytorch.optim as optim, as torch.optim
+from . import utils              # chapter 7: from mytorch.utils.data import DataLoader, as torch.utils.data
+from . import serialization      # chapter 8: mytorch.save / mytorch.load, as torch.serialization
+from .serialization import save, load, get_rng_state, set_rng_state
 from .autograd import function as _function, engine as _engine, basic_ops as _basic_ops
 from .autograd import inplace as _inplace_ops
 from .viz import draw_graph
