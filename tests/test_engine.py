@@ -359,3 +359,24 @@ def test_fill_of_integer_tensors_wraps_or_raises_as_torch():
             except RuntimeError:
                 results.append("RuntimeError")
         assert results[0] == results[1], (dt, v, results)
+
+
+def test_a_leaf_gradient_is_laid_out_as_its_leaf_as_torch():
+    """The first gradient is copied in the leaf's memory layout (PyTorch matches the parameter's strides): the
+    weight of `x @ w.T` gets a transposed gradient, which stored as it arrives would be column-major."""
+    rng = np.random.default_rng(0)
+    x0, w0 = rng.standard_normal((5, 3)).astype(np.float32), rng.standard_normal((4, 3)).astype(np.float32)
+    x, w = mytorch.tensor(x0), mytorch.tensor(w0, requires_grad=True)
+    (x @ w.T).sum().backward()
+    tw = torch.tensor(w0, requires_grad=True)
+    (torch.tensor(x0) @ tw.T).sum().backward()
+    assert tw.grad.is_contiguous()
+    assert w.grad.array.flags["C_CONTIGUOUS"], w.grad.array.strides
+    np.testing.assert_array_equal(w.grad.array, tw.grad.numpy())
+    # a column-major leaf keeps a column-major gradient, as PyTorch keeps the leaf's strides
+    wf = mytorch.tensor(np.asfortranarray(w0), requires_grad=True)
+    (x @ wf.T).sum().backward()
+    assert wf.grad.array.flags["F_CONTIGUOUS"]
+    tf = torch.tensor(w0).t().contiguous().t().requires_grad_()
+    (torch.tensor(x0) @ tf.T).sum().backward()
+    assert tf.grad.stride() == tf.stride()

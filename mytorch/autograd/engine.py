@@ -45,8 +45,10 @@ def _graph_dependencies(root):
 def _accumulate(leaf, g):
     """Add `g` into `leaf.grad`: the first gradient is copied (it may be shared with other
     nodes), later ones added in place."""
-    if leaf._grad is None:
-        leaf._grad = Tensor._make(np.array(g, dtype=leaf.array.dtype, copy=True))
+    if leaf._grad is None:                # a copy, laid out in memory as the leaf is
+        out = np.empty_like(leaf.array)
+        np.copyto(out, g, casting="unsafe")
+        leaf._grad = Tensor._make(out)
     else:
         leaf._grad.array += g
 
