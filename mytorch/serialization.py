@@ -8,13 +8,13 @@ import io
 import json
 import math
 import os
-import tempfile
 import zipfile
 from collections import OrderedDict
 import numpy as np
 from ._tensor import (Tensor, default_generator, float16, float32, float64,
                              int8, int16, int32, int64, uint8, bool_)
 from .nn.module import Parameter
+from .datasets import atomic_write
 
 # %% ../nbs/08a_checkpoints.ipynb #8a00000a
 _FORMAT, _VERSION = "mytorch.save", 1
@@ -179,40 +179,12 @@ def _load_zip(fp):
         return _decode(tree["object"], leaf)
 
 # %% ../nbs/08a_checkpoints.ipynb #8a000018
-def _new_file_mode(path):
-    "The mode `open(path, 'wb')` would give: the old file's, or 0o666 minus the umask."
-    if os.path.exists(path): return os.stat(path).st_mode & 0o7777
-    umask = os.umask(0); os.umask(umask)
-    return 0o666 & ~umask
-
-def _atomic_write(path, write):
-    """Call `write(file)` on a temporary file next to `path`, flush it to the disk, then
-    rename it over `path`: a crash at any point leaves the old file or the new one."""
+def _save_path(path, write):
+    "`atomic_write` to `path`, with torch.save's error when its folder does not exist."
     given = os.fspath(path)
-    path = os.path.realpath(given)        # a symlink: write its target, as open() does
-    folder = os.path.dirname(path)
-    if not os.path.isdir(folder):
+    if not os.path.isdir(os.path.dirname(os.path.realpath(given))):
         raise RuntimeError(f"Parent directory {os.path.dirname(given)} does not exist.")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
-                               suffix=".tmp")
-    try:
-        with open(fd, "wb") as f:
-            os.chmod(tmp, _new_file_mode(path))
-            write(f)
-            f.flush()                     # Python's buffer -> the OS
-            os.fsync(f.fileno())          # the OS's cache -> the disk
-        os.replace(tmp, path)             # atomic: readers see the old file or the new one
-    except BaseException:                 # (KeyboardInterrupt too) no temp file left behind
-        if os.path.exists(tmp): os.unlink(tmp)
-        raise
-    _fsync_dir(folder)                    # make the rename itself durable
-
-def _fsync_dir(folder):
-    try: fd = os.open(folder, os.O_RDONLY)
-    except OSError: return                # (Windows cannot open a directory)
-    try: os.fsync(fd)
-    except OSError: pass
-    finally: os.close(fd)
+    atomic_write(given, write)
 
 # %% ../nbs/08a_checkpoints.ipynb #8a00001c
 def save(obj, f):
@@ -221,7 +193,7 @@ def save(obj, f):
     arrays and a JSON description: loading it runs no code. A path is written atomically."""
     tree, arrays = _encode(obj)      # an unsupported object fails before a file is touched
     write = lambda fp: _write_zip(fp, tree, arrays)
-    if isinstance(f, (str, os.PathLike)): _atomic_write(f, write)
+    if isinstance(f, (str, os.PathLike)): _save_path(f, write)
     elif hasattr(f, "write"): write(f)
     else: raise TypeError(f"save: f must be a path or a binary file object, "
                           f"got {type(f).__name__}")

@@ -11,6 +11,7 @@ NumPy array, a float64 leaf, tolerances per dtype, a close-enough assertion, cen
 scenario on one library and keeping its error). They live here once; a test file imports them:
 
     from conftest import as_numpy, assert_close, dtype_name, m64, t64
+    from conftest import error_of, same_error
 
 (pytest puts tests/ on sys.path and imports this file as the module `conftest`, so the import finds it.)
 torch is imported only inside the helpers that need it, so tests that do not compare with torch stay fast.
@@ -130,6 +131,30 @@ def attempt(fn, *args):
             return fn(*args), None
     except Exception as e:                        # noqa: BLE001 - compared between the libraries
         return None, e
+
+
+def error_of(fn):
+    "The exception `fn()` raises (None if it returns); warnings are left alone, unlike `attempt`."
+    try:
+        fn()
+    except Exception as e:                        # noqa: BLE001 - the caller compares what was raised
+        return e
+    return None
+
+
+def same_error(mine, theirs, exact=False, message=True):
+    """mytorch's `mine()` raises the exception type torch's `theirs()` raises, and its message starts with
+    torch's (a hint may follow), or equals it with exact=True, or is not compared with message=False. A KeyError's
+    message is the repr of its key, so only its type is compared. Returns mytorch's exception."""
+    e_m, e_t = error_of(mine), error_of(theirs)
+    assert e_t is not None, "torch raised nothing: the scenario is wrong"
+    assert e_m is not None, f"mytorch raised nothing; torch raised {type(e_t).__name__}: {e_t}"
+    assert type(e_m) is type(e_t), f"{type(e_m).__name__}: {e_m}  vs torch {type(e_t).__name__}: {e_t}"
+    if not message or isinstance(e_m, KeyError):
+        return e_m
+    m, t = str(e_m), str(e_t)
+    assert (m == t) if exact else m.startswith(t), f"\n mine:  {m}\n torch: {t}"
+    return e_m
 
 
 def outcome(scenario, lib):

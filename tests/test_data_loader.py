@@ -20,6 +20,8 @@ import pytest
 import torch
 import torch.utils.data as TD
 
+from conftest import error_of, same_error
+
 import mytorch
 from mytorch._tensor import Tensor, manual_seed
 from mytorch.creation import Generator
@@ -61,27 +63,6 @@ def lib_sample(lib, s):
     if isinstance(s, (list, tuple)):
         return type(s)(lib_sample(lib, v) for v in s)
     return s
-
-
-def error_of(fn):
-    try:
-        fn()
-    except Exception as e:                                   # noqa: BLE001 - we compare what was raised
-        return e
-    return None
-
-
-def same_error(mine, theirs, exact=False):
-    "Both raise the same exception type, and torch's message starts ours (or equals it)."
-    e_m, e_t = error_of(mine), error_of(theirs)
-    assert e_t is not None, "torch raised nothing: the scenario is wrong"
-    assert e_m is not None, f"mytorch raised nothing; torch raised {type(e_t).__name__}: {e_t}"
-    assert type(e_m) is type(e_t), f"{type(e_m).__name__}: {e_m}  vs torch {type(e_t).__name__}: {e_t}"
-    m, t = str(e_m), str(e_t)
-    if isinstance(e_m, KeyError):
-        return e_m
-    assert (m == t) if exact else m.startswith(t), f"\n mine:  {m}\n torch: {t}"
-    return e_m
 
 
 class Squares(Dataset):

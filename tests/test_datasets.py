@@ -400,6 +400,18 @@ def test_download_end_to_end(tmp_path, server, monkeypatch, capsys):
     assert len(server.requests) == 4
 
 
+def test_downloaded_files_get_the_mode_open_would_give(tmp_path, server, monkeypatch):
+    "atomic_write's temporary file is 0o600 (mkstemp); the downloaded file must not stay private."
+    serve_fake(server, monkeypatch, tmp_path)
+    old = os.umask(0o022)
+    try:
+        MNIST(root=tmp_path / "root", download=True)
+    finally:
+        os.umask(old)
+    for p in (tmp_path / "root" / "MNIST" / "raw").iterdir():
+        assert p.stat().st_mode & 0o777 == 0o644, p.name
+
+
 def test_download_without_root_goes_to_mytorch_data_or_the_cache(tmp_path, server, monkeypatch, isolated_home):
     serve_fake(server, monkeypatch, tmp_path)
     cache = isolated_home / ".cache" / "mytorch" / "MNIST" / "raw"
@@ -598,7 +610,7 @@ def test_public_names_and_torchvisions_signature():
     "The names this chapter adds, and the constructor's parameters as torchvision's (root optional here)."
     import inspect
     import mytorch.datasets as d
-    assert sorted(d.__all__) == ["FashionMNIST", "IDX_DTYPES", "MNIST", "read_idx", "write_idx"]
+    assert sorted(d.__all__) == ["FashionMNIST", "IDX_DTYPES", "MNIST", "atomic_write", "read_idx", "write_idx"]
     params = inspect.signature(FashionMNIST).parameters
     assert [(p.name, p.default) for p in params.values()] == [
         ("root", None), ("train", True), ("transform", None), ("target_transform", None), ("download", False)]

@@ -13,6 +13,8 @@ import pytest
 import torch
 import torch.nn.init as T
 
+from conftest import same_error
+
 import mytorch as mt
 from mytorch.creation import Generator
 from mytorch.nn import init as M
@@ -39,26 +41,6 @@ def arr(t):
 
 def dname(t):
     return str(t.dtype).replace("torch.", "")
-
-
-def error_of(fn):
-    "The exception fn() raises (None if it returns)."
-    try:
-        fn()
-    except Exception as e:                       # noqa: BLE001 - the test compares the exception
-        return e
-    return None
-
-
-def same_error(m_fn, t_fn, message=True):
-    "mytorch raises torch's exception type; its message starts with torch's (a hint may follow)."
-    me, te = error_of(m_fn), error_of(t_fn)
-    assert te is not None, "torch did not raise"
-    assert me is not None, f"mytorch did not raise; torch raised {type(te).__name__}: {te}"
-    assert type(me) is type(te), (type(me), me, type(te), te)
-    if message:
-        assert str(me).startswith(str(te)), (str(me), str(te))
-    return me
 
 
 # ----------------------------------------------------------------------------- names and signatures

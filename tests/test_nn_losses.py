@@ -223,7 +223,8 @@ def test_regression_same_shape_no_warning(fname):
 
 # ------------------------------------------------------------------------------------------- reductions, legacy
 LEGACY = [dict(size_average=False), dict(reduce=False), dict(reduce=True), dict(size_average=True, reduce=True),
-          dict(size_average=False, reduce=True), dict(size_average=True, reduce=False)]
+          dict(size_average=False, reduce=True), dict(size_average=True, reduce=False),
+          dict(size_average=0), dict(reduce=0)]             # falsy, not False: PyTorch tests truth
 
 
 def legacy_call(lib, fname, args, kw):

@@ -29,6 +29,8 @@ import pytest
 import torch
 from hypothesis import assume, given, settings, strategies as st
 
+from conftest import as_numpy, attempt
+
 import mytorch as mt
 from mytorch.optim import adaptive as A
 
@@ -38,10 +40,6 @@ FAST = settings(max_examples=40, deadline=None)
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def arr(t):
-    return t.array if isinstance(t, mt.Tensor) else t.detach().numpy()
-
-
 def lib_of(cls):
     return torch if cls.__module__.startswith("torch") else mt
 
@@ -79,14 +77,14 @@ def run(cls, inits, dtype, steps, kw, groups=None, coef=None, every=10, skip=Non
             if skip is not None and i in skip:
                 p.grad = None
                 continue
-            g = (grad_fn(arr(p).astype(np.float64), a, c) + noise[i][t]).astype(dtype)
+            g = (grad_fn(as_numpy(p).astype(np.float64), a, c) + noise[i][t]).astype(dtype)
             p.grad = lib.tensor(g)
         opt.step()
         if lr_factor is not None:
             for group in opt.param_groups:
                 group["lr"] *= lr_factor
         if (t + 1) % every == 0 or t + 1 == steps:
-            out.append([arr(p).copy() for p in ps])
+            out.append([as_numpy(p).copy() for p in ps])
     return out, opt, ps
 
 
@@ -112,7 +110,7 @@ def assert_state_close(m_opt, t_opt, m_ps, t_ps, dtype):
             assert isinstance(m, mt.Tensor), (key, type(m))
             assert tuple(m.shape) == tuple(t.shape) and str(m.dtype) == str(t.dtype).replace("torch.", ""), \
                 (key, m.shape, m.dtype, t.shape, t.dtype)
-            a, b = arr(m).astype(np.float64), arr(t).astype(np.float64)
+            a, b = as_numpy(m).astype(np.float64), as_numpy(t).astype(np.float64)
             np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=key)   # NaN where torch has NaN
             fin = np.isfinite(b)
             err = np.abs(a[fin] - b[fin]) / np.maximum(np.abs(b[fin]), 1)
@@ -274,7 +272,7 @@ def test_training_a_model_with_autograd_matches_torch(name, dtype):
             loss = ((h @ ps[2].T + ps[3] - Y) ** 2).mean()
             loss.backward()
             opt.step()
-        results.append([arr(p).copy() for p in ps])
+        results.append([as_numpy(p).copy() for p in ps])
     for m, t in zip(*results):        # the bounds of the nn test below, for the same reason
         err = np.abs(m.astype(np.float64) - t) / np.maximum(np.abs(t), 1)
         assert err.max() <= (1e-6 if dtype == "float64" else 1e-3), (name, dtype, err.max())
@@ -413,7 +411,7 @@ def test_adagrad_creates_state_at_construction_others_lazily():
             t_cls([tp], **({"initial_accumulator_value": 0.25} if name == "Adagrad" else {}))
         assert len(m.state) == len(t.state), name
         if name == "Adagrad":
-            np.testing.assert_array_equal(arr(m.state[mp]["sum"]), [0.25, 0.25])
+            np.testing.assert_array_equal(as_numpy(m.state[mp]["sum"]), [0.25, 0.25])
             assert m.state[mp]["step"].item() == 0.0 and str(m.state[mp]["step"].dtype) == "float32"
             assert len(m.state_dict()["state"]) == len(t.state_dict()["state"]) == 1
 
@@ -428,7 +426,7 @@ def test_adagrad_group_added_later_uses_the_constructor_accumulator():
         assert q not in opt.state or len(opt.state[q]) == 0
         q.grad = lib.tensor([1.0])
         opt.step()
-        outs.append((arr(opt.state[q]["sum"]).copy(), arr(q).copy()))
+        outs.append((as_numpy(opt.state[q]["sum"]).copy(), as_numpy(q).copy()))
     np.testing.assert_allclose(outs[0][0], outs[1][0])
     np.testing.assert_allclose(outs[0][1], outs[1][1])
 
@@ -443,17 +441,17 @@ def test_resume_from_state_dict_is_bitwise_equal(name, dtype):
     half, opt, ps = run(cls, INITS, dtype, 30, kw, every=30)
     saved = copy.deepcopy(opt.state_dict())
     # a fresh model (the parameters as saved) and a fresh optimizer
-    inits2 = [arr(p).astype(np.float64) for p in ps]
-    ps2 = [mt.tensor(arr(p).copy(), requires_grad=True) for p in ps]
+    inits2 = [as_numpy(p).astype(np.float64) for p in ps]
+    ps2 = [mt.tensor(as_numpy(p).copy(), requires_grad=True) for p in ps]
     opt2 = cls(ps2, **kw)
     opt2.load_state_dict(saved)
     coef = [(np.linspace(0.5, 3, x.size).reshape(x.shape), 0.3) for x in inits2]
     noise = noise_for(INITS, 60)
     for t in range(30, 60):
         for i, (p, (a, c)) in enumerate(zip(ps2, coef)):
-            p.grad = mt.tensor((grad_fn(arr(p).astype(np.float64), a, c) + noise[i][t]).astype(dtype))
+            p.grad = mt.tensor((grad_fn(as_numpy(p).astype(np.float64), a, c) + noise[i][t]).astype(dtype))
         opt2.step()
-    for x, y in zip(full[-1], [arr(p) for p in ps2]):
+    for x, y in zip(full[-1], [as_numpy(p) for p in ps2]):
         np.testing.assert_array_equal(x, y)
     assert opt2.state[ps2[0]]["step"].item() == 60.0
 
@@ -489,7 +487,7 @@ def test_step_bumps_the_version_and_skips_none_grads(name):
     v = p._version.value
     opt.step()
     assert p._version.value == v + 1
-    np.testing.assert_array_equal(arr(q), [3.0])
+    np.testing.assert_array_equal(as_numpy(q), [3.0])
     assert (q in opt.state) == (name == "Adagrad")
 
 
@@ -526,21 +524,13 @@ def test_step_with_closure_returns_the_loss():
 
     loss = opt.step(closure)
     assert loss.item() == 2.0
-    np.testing.assert_allclose(arr(p), [0.9, -0.9], rtol=1e-6)
+    np.testing.assert_allclose(as_numpy(p), [0.9, -0.9], rtol=1e-6)
 
 
 # ------------------------------------------------------------------------------------------- errors
-def error_of(fn):
-    try:
-        fn()
-    except Exception as e:       # noqa: BLE001 - compared with torch
-        return e
-    return None
-
-
 def same_error(name, kw):
-    me = error_of(lambda: getattr(A, name)([mt.tensor([1.0], requires_grad=True)], **kw))
-    te = error_of(lambda: getattr(torch.optim, name)([torch.tensor([1.0], requires_grad=True)], **kw))
+    me = attempt(lambda: getattr(A, name)([mt.tensor([1.0], requires_grad=True)], **kw))[1]
+    te = attempt(lambda: getattr(torch.optim, name)([torch.tensor([1.0], requires_grad=True)], **kw))[1]
     assert te is not None and me is not None, (name, kw, me, te)
     assert type(me) is type(te), (name, kw, type(me), me, type(te), te)
     assert str(me) == str(te), (name, kw, str(me), str(te))
@@ -564,9 +554,10 @@ def test_bad_hyper_parameters_raise_torchs_errors(name, kw):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_tensor_lr_errors_and_flag_pairs_raise_torchs_errors(name):
-    me = error_of(lambda: getattr(A, name)([mt.tensor([1.0], requires_grad=True)], lr=mt.tensor([0.1, 0.2])))
-    te = error_of(lambda: getattr(torch.optim, name)([torch.tensor([1.0], requires_grad=True)],
-                                                     lr=torch.tensor([0.1, 0.2])))
+    me = attempt(lambda: getattr(A, name)([mt.tensor([1.0], requires_grad=True)],
+                                          lr=mt.tensor([0.1, 0.2])))[1]
+    te = attempt(lambda: getattr(torch.optim, name)([torch.tensor([1.0], requires_grad=True)],
+                                                    lr=torch.tensor([0.1, 0.2])))[1]
     assert type(me) is type(te) is ValueError and str(me) == str(te), (me, te)
     if name in ("Adagrad", "Adam", "AdamW"):
         same_error(name, dict(fused=True, differentiable=True))
@@ -574,9 +565,10 @@ def test_tensor_lr_errors_and_flag_pairs_raise_torchs_errors(name):
 
 
 def test_adam_tensor_lr_with_foreach_raises_like_torch():
-    me = error_of(lambda: A.Adam([mt.tensor([1.0], requires_grad=True)], lr=mt.tensor(0.1), foreach=True))
-    te = error_of(lambda: torch.optim.Adam([torch.tensor([1.0], requires_grad=True)], lr=torch.tensor(0.1),
-                                           foreach=True))
+    me = attempt(lambda: A.Adam([mt.tensor([1.0], requires_grad=True)], lr=mt.tensor(0.1),
+                                foreach=True))[1]
+    te = attempt(lambda: torch.optim.Adam([torch.tensor([1.0], requires_grad=True)], lr=torch.tensor(0.1),
+                                          foreach=True))[1]
     assert type(me) is type(te) is ValueError and str(me) == str(te), (me, te)
 
 
@@ -599,11 +591,11 @@ def test_bad_params_raise_the_bases_errors(name):
     "Hyper-parameters are checked first, then the parameters (the base class), as in PyTorch."
     for m_params, t_params in (([], []), ((x for x in []), (x for x in [])),
                                (mt.tensor([1.0]), torch.tensor([1.0]))):
-        me = error_of(lambda: getattr(A, name)(m_params))
-        te = error_of(lambda: getattr(torch.optim, name)(t_params))
+        me = attempt(lambda: getattr(A, name)(m_params))[1]
+        te = attempt(lambda: getattr(torch.optim, name)(t_params))[1]
         assert type(me) is type(te), (me, te)
-    me = error_of(lambda: getattr(A, name)([], lr=-1.0))
-    te = error_of(lambda: getattr(torch.optim, name)([], lr=-1.0))
+    me = attempt(lambda: getattr(A, name)([], lr=-1.0))[1]
+    te = attempt(lambda: getattr(torch.optim, name)([], lr=-1.0))[1]
     assert type(me) is type(te) is ValueError and str(me) == str(te)
 
 
@@ -649,6 +641,6 @@ def test_nn_module_parameters_with_param_groups(name, kw):
             loss = ((model(X) - Y) ** 2).mean()
             loss.backward()
             opt.step()
-        finals.append([arr(p).copy() for p in params])
+        finals.append([as_numpy(p).copy() for p in params])
     for m, t in zip(*finals):
         np.testing.assert_allclose(m, t, rtol=1e-6, atol=1e-6, err_msg=name)

@@ -173,7 +173,7 @@ def test_history_without_validation_and_for_a_regression():
     assert h["valid_loss"][1] < h["valid_loss"][0]
 
 
-def test_train_one_epoch_weights_the_mean_loss_by_batch_size():
+def test_train_one_epoch_and_evaluate_weight_the_mean_loss_by_batch_size():
     x, y = blobs(100)
     dl = DataLoader(TensorDataset(mytorch.tensor(x), mytorch.tensor(y)), batch_size=30)   # 30, 30, 30, 10
     model = mlp((16,))
@@ -183,24 +183,32 @@ def test_train_one_epoch_weights_the_mean_loss_by_batch_size():
         whole = nn.CrossEntropyLoss()(model(mytorch.tensor(x)), mytorch.tensor(y)).item()
     assert abs(r["loss"] - whole) < 1e-5 and r["samples"] == 100 and r["lr"] == 0.0
     assert r["acc"] == accuracy(model(mytorch.tensor(x)), mytorch.tensor(y))
+    loss, acc = evaluate(model, nn.CrossEntropyLoss(), dl)      # a plain mean of batch means is off
+    assert abs(loss - whole) < 1e-5 and acc == r["acc"]
+
+
+class Probe(nn.Module):
+    "An identity layer that records `(training, grad enabled)` at each forward in `seen`."
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append((self.training, mytorch.is_grad_enabled()))
+        return x
 
 
 def test_evaluate_and_predict_use_eval_mode_no_grad_and_restore_the_mode():
-    seen = []
-
-    class Probe(nn.Module):
-        def forward(self, x):
-            seen.append((self.training, mytorch.is_grad_enabled()))
-            return x
     x, y = blobs(40, d=10)
     dl = DataLoader(TensorDataset(mytorch.tensor(x), mytorch.tensor(y)), batch_size=16)
-    model = nn.Sequential(nn.Linear(10, 10), Probe())
+    probe = Probe()
+    model = nn.Sequential(nn.Linear(10, 10), probe)
     for training in (True, False):
         model.train(training)
         loss, acc = evaluate(model, nn.CrossEntropyLoss(), dl)
         out, tgt = predict(model, dl)
         assert model.training is training and model[1].training is training
-    assert set(seen) == {(False, False)}
+    assert set(probe.seen) == {(False, False)}
     with mytorch.no_grad():
         assert np.allclose(out.array, model(mytorch.tensor(x)).array) and np.array_equal(tgt.array, y)
     assert out.grad_fn is None and acc == accuracy(out, tgt)
@@ -212,18 +220,13 @@ def test_evaluate_and_predict_use_eval_mode_no_grad_and_restore_the_mode():
 
 
 def test_fit_trains_in_training_mode():
-    seen = []
-
-    class Probe(nn.Module):
-        def forward(self, x):
-            seen.append((self.training, mytorch.is_grad_enabled()))
-            return x
     train_dl, valid_dl = loaders(n=128)
-    model = nn.Sequential(nn.Linear(784, 10), Probe())
+    probe = Probe()
+    model = nn.Sequential(nn.Linear(784, 10), probe)
     model.eval()
     fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.01), train_dl, valid_dl,
         progress=False)
-    assert seen[:2] == [(True, True)] * 2 and seen[-1] == (False, False)
+    assert probe.seen[:2] == [(True, True)] * 2 and probe.seen[-1] == (False, False)
 
 
 # --------------------------------------------------------------------------------------------- reproducibility

@@ -65,8 +65,10 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        _check_linear_input(self, input)
-        return F.linear(input, self.weight, self.bias)
+        try: return F.linear(input, self.weight, self.bias)
+        except (TypeError, RuntimeError) as e: error = e
+        _check_linear_input(self, input)          # the usual slips, named for this layer
+        raise error
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -198,17 +200,17 @@ class Embedding(Module):
             with no_grad(): self.weight[self.padding_idx].fill_(0)
 
     def forward(self, input):
-        _check_indices(self, input)
-        return F.embedding(input, self.weight, self.padding_idx, self.max_norm,
-                           self.norm_type, self.scale_grad_by_freq, self.sparse)
+        try: return F.embedding(input, self.weight, self.padding_idx, self.max_norm,
+                                self.norm_type, self.scale_grad_by_freq, self.sparse)
+        except (TypeError, RuntimeError, IndexError) as e: error = e
+        _check_indices(self, input)               # bad indices, named for this layer
+        raise error
 
     def extra_repr(self):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None: s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None: s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2: s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq: s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
-        if self.sparse: s += ", sparse=True"
+        for k, default in [("padding_idx", None), ("max_norm", None), ("norm_type", 2),
+                           ("scale_grad_by_freq", False), ("sparse", False)]:
+            if getattr(self, k) != default: s += f", {k}={getattr(self, k)}"   # as PyTorch
         return s
 
 # %% ../../nbs/05d_layers.ipynb #5d000018

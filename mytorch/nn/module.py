@@ -312,6 +312,8 @@ def _register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
 @add_to_class(Module, "__call__")
 def _call(self, *args, **kwargs):
     "`module(x)`: the forward pre-hooks, `forward`, then the forward hooks."
+    if not (self._forward_pre_hooks or self._forward_hooks):     # the usual case, as
+        return self.forward(*args, **kwargs)                      # PyTorch's fast path
     for hid, hook in list(self._forward_pre_hooks.items()):
         if hid in self._forward_pre_hooks_with_kwargs:
             res = hook(self, args, kwargs)

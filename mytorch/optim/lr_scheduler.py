@@ -56,6 +56,11 @@ def _track_step_calls(optimizer):
     wrapper._wrapped_by_lr_sched = True
     optimizer.step = wrapper
 
+def _check_optimizer(optimizer):
+    "A scheduler needs an `Optimizer` (PyTorch's TypeError otherwise)."
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+
 def _warn_get_lr_outside_step(sched):
     "`get_lr()` is the computation of `step()`; called by hand it is probably a mistake."
     if not sched._get_lr_called_within_step:
@@ -75,8 +80,7 @@ class LRScheduler:
     _is_initial = False
 
     def __init__(self, optimizer, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:                  # a fresh start: remember each group's lr
             for group in optimizer.param_groups:
@@ -146,15 +150,18 @@ def _step(self, epoch=None):
 @add_to_class(LRScheduler)
 def _update_lr(self, epoch=None):
     "Set `last_epoch`, compute its rates and write them into the groups."
+    if epoch is None:                         # the normal path: the next epoch, recursively
+        self.last_epoch += 1
+        self._set_lrs(self.get_lr)
+    else:                                     # a jump: the closed form, if there is one
+        self.last_epoch = epoch
+        self._set_lrs(getattr(self, "_get_closed_form_lr", self.get_lr))
+
+@add_to_class(LRScheduler)
+def _set_lrs(self, compute):
+    "Write the rates `compute()` returns into the groups (`get_lr` knows it is in a step)."
     self._get_lr_called_within_step = True
-    try:
-        if epoch is None:                     # the normal path: the next epoch, recursively
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:                                 # a jump: the closed form, if there is one
-            self.last_epoch = epoch
-            closed_form = getattr(self, "_get_closed_form_lr", None)
-            values = closed_form() if closed_form is not None else self.get_lr()
+    try: values = compute()
     finally: self._get_lr_called_within_step = False
     for group, lr in zip(self.optimizer.param_groups, values, strict=True):
         _set_group_value(group, "lr", lr)
@@ -243,17 +250,19 @@ class CosineAnnealingLR(LRScheduler):
                 for base_lr in self.base_lrs]
 
 # %% ../../nbs/06d_lr_scheduler.ipynb #6d000018
+def _lr_lambdas(optimizer, lr_lambda):
+    "One function per param group: `lr_lambda` repeated, or a list of the right length."
+    n = len(optimizer.param_groups)
+    if not isinstance(lr_lambda, (list, tuple)): return [lr_lambda] * n
+    if len(lr_lambda) != n:
+        raise ValueError(f"Expected {n} lr_lambdas, but got {len(lr_lambda)}")
+    return list(lr_lambda)
+
 class LambdaLR(LRScheduler):
     "Set each group's lr to its initial lr times `lr_lambda(epoch)` (or one per group)."
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
-        if not isinstance(lr_lambda, (list, tuple)):
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
-        else:
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, "
-                                 f"but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
+        self.lr_lambdas = _lr_lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
@@ -314,8 +323,7 @@ class ReduceLROnPlateau(LRScheduler):
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
         if factor >= 1.0: raise ValueError("Factor should be < 1.0.")
         self.factor = factor
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(optimizer)
         self.optimizer = optimizer
         n = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
@@ -400,29 +408,38 @@ def _plateau_load_state_dict(self, state_dict):
     self._init_is_better(mode=self.mode, threshold=self.threshold,
                          threshold_mode=self.threshold_mode)
 
+# %% ../../nbs/06d_lr_scheduler.ipynb #6d000060
+#| code-fold: true
+def _check_schedulers(name, schedulers, optimizer, chained=False):
+    """PyTorch's checks of a list of schedulers to combine: not empty, each with an
+    `optimizer`, no `ReduceLROnPlateau`, all of one optimizer. Returns that optimizer
+    (for `ChainedScheduler` (`chained`), `None` means the first scheduler's)."""
+    if len(schedulers) < 1:
+        raise ValueError(f"{name} expects at least one scheduler"
+                         f"{' to be chained' if chained else ''}, but got no scheduler.")
+    if chained: optimizer = optimizer or schedulers[0].optimizer
+    for i, scheduler in enumerate(schedulers):
+        if not hasattr(scheduler, "optimizer"):
+            raise TypeError(f"{name} at index {i} should have `optimizer` "
+                            "as its attribute.")
+        if isinstance(scheduler, ReduceLROnPlateau):
+            raise ValueError(
+                f"{name} does not support `ReduceLROnPlateau` scheduler as it requires "
+                "additional kwargs to be specified when calling `step`, but got one at "
+                f"index {i} in the given schedulers sequence.")
+        if optimizer != scheduler.optimizer:
+            raise ValueError(
+                f"{name} expects all schedulers to belong to the same optimizer, "
+                f"but got scheduler {type(scheduler).__name__} at index {i} has "
+                f"{scheduler.optimizer}, which is different from "
+                f"{type(optimizer).__name__}.")
+    return optimizer
+
 # %% ../../nbs/06d_lr_scheduler.ipynb #6d000025
 class SequentialLR(LRScheduler):
     "Run `schedulers` one after the other, switching at the epochs in `milestones`."
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
-        name = type(self).__name__
-        if len(schedulers) < 1:
-            raise ValueError(f"{name} expects at least one scheduler, "
-                             "but got no scheduler.")
-        for i, scheduler in enumerate(schedulers):
-            if not hasattr(scheduler, "optimizer"):
-                raise TypeError(f"{name} at index {i} should have `optimizer` "
-                                "as its attribute.")
-            if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(
-                    f"{name} does not support `ReduceLROnPlateau` scheduler as it requires "
-                    "additional kwargs to be specified when calling `step`, but got one at "
-                    f"index {i} in the given schedulers sequence.")
-            if optimizer != scheduler.optimizer:
-                raise ValueError(
-                    f"{name} expects all schedulers to belong to the same optimizer, "
-                    f"but got scheduler {type(scheduler).__name__} at index {i} has "
-                    f"{scheduler.optimizer}, which is different from "
-                    f"{type(optimizer).__name__}.")
+        _check_schedulers(type(self).__name__, schedulers, optimizer)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
                 "Sequential Schedulers expects number of schedulers provided to be one "
@@ -515,8 +532,7 @@ class OneCycleLR(LRScheduler):
                  steps_per_epoch=None, pct_start=0.3, anneal_strategy="cos",
                  cycle_momentum=True, base_momentum=0.85, max_momentum=0.95,
                  div_factor=25.0, final_div_factor=1e4, three_phase=False, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(optimizer)
         self.optimizer = optimizer
         self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
         self._schedule_phases = _one_cycle_phases(pct_start, self.total_steps, three_phase)
@@ -640,13 +656,7 @@ class MultiplicativeLR(LRScheduler):
     "Multiply each group's lr by `lr_lambda(epoch)` at every step (or one per group)."
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
-        if not isinstance(lr_lambda, (list, tuple)):
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
-        else:
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, "
-                                 f"but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
+        self.lr_lambdas = _lr_lambdas(optimizer, lr_lambda)
         for fn in self.lr_lambdas:
             if not callable(fn):
                 raise TypeError("lr_lambda should be a function, "
@@ -665,26 +675,8 @@ class MultiplicativeLR(LRScheduler):
 class ChainedScheduler(LRScheduler):
     "Step several (chainable) schedulers of one optimizer with one `step()`."
     def __init__(self, schedulers, optimizer=None):
-        name = type(self).__name__
-        if len(schedulers) < 1:
-            raise ValueError(f"{name} expects at least one scheduler to be chained, "
-                             "but got no scheduler.")
-        optimizer = optimizer or schedulers[0].optimizer
-        for i, scheduler in enumerate(schedulers):
-            if not hasattr(scheduler, "optimizer"):
-                raise TypeError(f"{name} at index {i} should have `optimizer` "
-                                "as its attribute.")
-            if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(
-                    f"{name} does not support `ReduceLROnPlateau` scheduler as it requires "
-                    "additional kwargs to be specified when calling `step`, but got one at "
-                    f"index {i} in the given schedulers sequence.")
-            if optimizer != scheduler.optimizer:
-                raise ValueError(
-                    f"{name} expects all schedulers to belong to the same optimizer, "
-                    f"but got scheduler {type(scheduler).__name__} at index {i} has "
-                    f"{scheduler.optimizer}, which is different from "
-                    f"{type(optimizer).__name__}.")
+        optimizer = _check_schedulers(type(self).__name__, schedulers, optimizer,
+                                      chained=True)
         self._schedulers = schedulers
         self.optimizer = optimizer
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
@@ -741,12 +733,7 @@ def _sgdr_step(self, epoch=None):
             self.T_i = self.T_0
             self.T_cur = epoch
     self.last_epoch = math.floor(epoch)
-    self._get_lr_called_within_step = True
-    try: values = self.get_lr()
-    finally: self._get_lr_called_within_step = False
-    for group, lr in zip(self.optimizer.param_groups, values, strict=True):
-        _set_group_value(group, "lr", lr)
-    self._last_lr = _group_values(self.optimizer, "lr")
+    self._set_lrs(self.get_lr)
 
 # %% ../../nbs/06d_lr_scheduler.ipynb #6d000048
 class CyclicLR(LRScheduler):
@@ -754,8 +741,7 @@ class CyclicLR(LRScheduler):
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
                  mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
                  cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(optimizer)
         self.optimizer = optimizer
         base_lrs = _per_group("base_lr", optimizer, base_lr)
         if last_epoch == -1:

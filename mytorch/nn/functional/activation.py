@@ -103,24 +103,25 @@ def gelu(input, *, approximate="none"):
 # %% ../../../nbs/05b_functional.ipynb #5b000017
 _all_ = ["softplus", "logsigmoid"]
 
-def _implicit_dim(op, ndim, stacklevel):
-    "PyTorch's legacy guess for softmax's `dim`, with its deprecation warning."
-    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. "
-                  "Change the call to include dim=X as an argument.", stacklevel=stacklevel)
-    return 0 if ndim in (0, 1, 3) else 1
+def _softmax_args(op, input, dim, stacklevel, dtype):
+    """The (input, dim) the two wrappers pass on: a missing `dim` is PyTorch's legacy guess,
+    with its deprecation warning; `dtype` converts the input, which must be floating."""
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change "
+                      "the call to include dim=X as an argument.", stacklevel=stacklevel)
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    if dtype is not None: input = input.to(dtype)
+    _need_float(op, input)
+    return input, dim
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     "exp(x) / sum(exp(x)) along `dim` (chapter 04's stable op); `dtype` converts first."
-    if dim is None: dim = _implicit_dim("softmax", input.ndim, _stacklevel)
-    if dtype is not None: input = input.to(dtype)
-    _need_float("softmax", input)
+    input, dim = _softmax_args("softmax", input, dim, _stacklevel, dtype)
     return input.softmax(dim)
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     "log(softmax(x)) along `dim`, without forming the probabilities."
-    if dim is None: dim = _implicit_dim("log_softmax", input.ndim, _stacklevel)
-    if dtype is not None: input = input.to(dtype)
-    _need_float("log_softmax", input)
+    input, dim = _softmax_args("log_softmax", input, dim, _stacklevel, dtype)
     return input.log_softmax(dim)
 
 # %% ../../../nbs/05b_functional.ipynb #5b00001a
@@ -148,7 +149,8 @@ def _check_linear(input, weight, bias):
                            f"got {', '.join(map(str, dtypes))}; hint: convert with "
                            ".to(dtype)")
     out = input.shape[:-1] + weight.shape[:-1]
-    try: fits = bias is None or np.broadcast_shapes(bias.shape, out) == out
+    try: fits = (bias is None or bias.shape == weight.shape[:-1]       # the usual (out,)
+                 or np.broadcast_shapes(bias.shape, out) == out)
     except ValueError: fits = False
     if not fits:
         raise RuntimeError(f"linear: bias of shape {_fmt_shape(bias.shape)} does not "

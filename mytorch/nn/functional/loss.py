@@ -16,7 +16,7 @@ from ...pointwise import logsigmoid
 def _reduction(reduction, size_average=None, reduce=None):
     "The checked `reduction` string; legacy flags win, with PyTorch's warning."
     if size_average is not None or reduce is not None:
-        mean, total = size_average is not False, reduce is not False
+        mean, total = size_average is None or size_average, reduce is None or reduce
         reduction = "mean" if mean and total else "sum" if total else "none"
         warnings.warn("size_average and reduce args will be deprecated, please use "
                       f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
@@ -116,7 +116,7 @@ def _class_target(op, input, target, ignore_index):
                 "class indices " if target.dtype.kind == "f" else "") + "use target.long()"
         raise RuntimeError(f"{op}: expected target dtype to be Long or Byte (class "
                            f"indices), but got {target.dtype}; hint: {hint}")
-    cdim, idx = (1 if input.ndim > 1 else 0), target.array.astype(np.int64)
+    cdim, idx = (1 if input.ndim > 1 else 0), target.array.astype(np.int64, copy=False)
     if input.ndim == 1: idx = idx.reshape(())
     c = input.shape[cdim]
     bad = (idx != ignore_index) & ((idx < 0) | (idx >= c))
@@ -143,17 +143,17 @@ def _class_weight(op, weight, input, c, needs_grad_ok):
         raise RuntimeError(f"The function '{op}' is not differentiable with respect to "
                            "argument 'weight'. This input cannot have requires_grad True.")
 
-def _nll(op, logp, target, weight, ignore_index):
-    "Per-element -w[y]*logp[y] (0 where ignored), the kept-mask and the divisor sum(w[y])."
-    cdim, idx = _class_target(op, logp, target, ignore_index)
+def _nll(op, logp, cdim, idx, weight, ignore_index):
+    """Per-element -w[y]*logp[y] (0 where ignored), the kept-mask and the divisor sum(w[y]),
+    for the class indices `idx` along `cdim` that `_class_target` checked."""
     c = logp.shape[cdim]
     _class_weight(op, weight, logp, c, False)
     keep = idx != ignore_index
     safe = np.where(keep, idx, 0)
     w = np.ones(c, logp.dtype) if weight is None else weight.array
     wy = np.where(keep, w[safe], 0).astype(logp.dtype)
-    picked = logp.gather(cdim, tensor(np.expand_dims(safe, cdim))).squeeze(cdim)
-    return -picked * tensor(wy), keep, float(wy.sum())
+    picked = logp.gather(cdim, Tensor._make(np.expand_dims(safe, cdim))).squeeze(cdim)
+    return picked * Tensor._make(-wy), keep, float(wy.sum())     # one op: times -w[y]
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
@@ -163,7 +163,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.dtype.kind != "f":
         raise NotImplementedError(f"nll_loss: expected floating-point log-probabilities, "
                                   f"got {input.dtype}; hint: pass log_softmax(logits, 1)")
-    loss, keep, total = _nll("nll_loss", input, target, weight, ignore_index)
+    cdim, idx = _class_target("nll_loss", input, target, ignore_index)
+    loss, keep, total = _nll("nll_loss", input, cdim, idx, weight, ignore_index)
     return _reduce(loss, reduction, total)
 
 # %% ../../../nbs/05c_losses.ipynb #5c000018
@@ -211,7 +212,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return _ce_probs(input, target, weight, reduction, eps, ignore_index)
     cdim, idx = _class_target("cross_entropy", input, target, ignore_index)
     logp = input.log_softmax(cdim)
-    loss, keep, total = _nll("cross_entropy", logp, target, weight, ignore_index)
+    loss, keep, total = _nll("cross_entropy", logp, cdim, idx, weight, ignore_index)
     if eps == 0: return _reduce(loss, reduction, total)
     wb = 1.0 if weight is None else _along(weight, cdim, logp.ndim)
     smooth = -(logp * wb).sum(cdim).masked_fill(tensor(~keep), 0.0)

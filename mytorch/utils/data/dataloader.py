@@ -220,6 +220,20 @@ def _collate(batch, path):
     raise TypeError(_ERR.format(type(elem)))
 
 # %% ../../../nbs/07_data.ipynb #07d00024
+def _rebuild(elem, out):
+    """`out` (the converted fields: a dict or a list) in `elem`'s container type, as
+    PyTorch: a copy of a mutable container with its fields replaced, else
+    `type(elem)(out)`; `out` itself when the type cannot be built that way."""
+    try:
+        if isinstance(elem, collections.abc.MutableMapping):
+            clone = copy.copy(elem); clone.update(out); return clone
+        if isinstance(elem, collections.abc.MutableSequence):
+            clone = copy.copy(elem)
+            for i, f in enumerate(out): clone[i] = f
+            return clone
+        return type(elem)(out)
+    except TypeError: return out
+
 def _collate_dict(batch, path):
     out = {}
     for key in batch[0]:
@@ -228,12 +242,7 @@ def _collate_dict(batch, path):
                 raise KeyError(f"default_collate: sample {i} has no key {key!r}, which "
                                "sample 0 has; hint: give every sample the same keys")
         out[key] = _collate([d[key] for d in batch], path + (key,))
-    elem = batch[0]
-    try:
-        if isinstance(elem, collections.abc.MutableMapping):
-            clone = copy.copy(elem); clone.update(out); return clone
-        return type(elem)(out)
-    except TypeError: return out
+    return _rebuild(batch[0], out)
 
 def _collate_fields(batch, path):
     n = len(batch[0])
@@ -242,15 +251,7 @@ def _collate_fields(batch, path):
             raise RuntimeError("each element in list of batch should be of equal size "
                                f"(sample 0 has {n} fields, sample {i} has {len(sample)})")
     fields = [_collate(f, path + (i,)) for i, f in enumerate(zip(*batch))]
-    elem = batch[0]
-    if isinstance(elem, tuple): return fields
-    try:
-        if isinstance(elem, collections.abc.MutableSequence):
-            clone = copy.copy(elem)
-            for i, f in enumerate(fields): clone[i] = f
-            return clone
-        return type(elem)(fields)
-    except TypeError: return fields
+    return fields if isinstance(batch[0], tuple) else _rebuild(batch[0], fields)
 
 def default_collate(batch):
     """Stack a list of samples into a batch, as `torch.utils.data.default_collate`: tensors,
@@ -300,24 +301,12 @@ def default_convert(data):
         if isinstance(data, np.ndarray) and _is_str_or_object(data.dtype): return data
         return from_numpy(np.asarray(data))
     if isinstance(data, collections.abc.Mapping):
-        out = {k: default_convert(v) for k, v in data.items()}
-        try:
-            if isinstance(data, collections.abc.MutableMapping):
-                clone = copy.copy(data); clone.update(out); return clone
-            return type(data)(out)
-        except TypeError: return out
+        return _rebuild(data, {k: default_convert(v) for k, v in data.items()})
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, tuple): return [default_convert(d) for d in data]
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        out = [default_convert(d) for d in data]
-        try:
-            if isinstance(data, collections.abc.MutableSequence):
-                clone = copy.copy(data)
-                for i, d in enumerate(out): clone[i] = d
-                return clone
-            return type(data)(out)
-        except TypeError: return out
+        return _rebuild(data, [default_convert(d) for d in data])
     return data
 
 # %% ../../../nbs/07_data.ipynb #07d0002a
