@@ -204,10 +204,10 @@ class NumpyRun:
 PHASES = ["batch", "forward + loss", "backward", "zero_grad + step"]
 
 
-def phase_times(label, run, batch_size, limit):
-    """Seconds per phase of one epoch of `run`, timed with perf_counter around each phase of each step (the
-    timer calls cost ~0.1 us each: noise next to a step of ~1 ms)."""
-    acc, clock = dict.fromkeys(PHASES, 0.0), time.perf_counter
+def phase_times(label, run, batch_size, limit, clock=time.perf_counter):
+    """Seconds per phase of one epoch of `run`, timed with `clock` around each phase of each step (the
+    timer calls cost ~0.1-1 us each: noise next to a step of ~1 ms)."""
+    acc = dict.fromkeys(PHASES, 0.0)
     def add(phase, t0):
         t = clock(); acc[phase] += t - t0; return t
     if isinstance(run, MytorchRun):
@@ -239,13 +239,13 @@ def phase_times(label, run, batch_size, limit):
     return acc
 
 
-def print_phases(runs, batch_size, limit, rounds=3):
+def print_phases(runs, batch_size, limit, rounds=3, clock=time.perf_counter):
     "Median seconds per phase over `rounds` alternating epochs, for every run."
     res = {label: {ph: [] for ph in PHASES} for label in runs}
     for _ in range(rounds):
         for label, run in runs.items():
             gc.collect()
-            for ph, sec in phase_times(label, run, batch_size, limit).items(): res[label][ph].append(sec)
+            for ph, sec in phase_times(label, run, batch_size, limit, clock).items(): res[label][ph].append(sec)
     print(f"\nphases at batch {batch_size}: median seconds per epoch over {rounds} alternating epochs "
           f"(load average {os.getloadavg()[0]:.2f})")
     print(f"  {'':26s}" + "".join(f"{ph:>18s}" for ph in PHASES) + f"{'total':>10s}")
@@ -283,13 +283,13 @@ def agreement(ds, data, targets, steps, batch_size=128):
     return diffs[0], diffs[2], losses
 
 
-def alternate(runs, batch_size, rounds, limit):
-    "Round robin over `runs` ({label: run}): {label: [seconds per epoch]}."
+def alternate(runs, batch_size, rounds, limit, clock=time.perf_counter):
+    "Round robin over `runs` ({label: run}): {label: [seconds per epoch]}, measured with `clock`."
     times = {label: [] for label in runs}
     for _ in range(rounds):
         for label, run in runs.items():
             gc.collect()
-            t0 = time.perf_counter(); run.epoch(batch_size, limit); times[label].append(time.perf_counter() - t0)
+            t0 = clock(); run.epoch(batch_size, limit); times[label].append(clock() - t0)
     return times
 
 
@@ -336,6 +336,8 @@ def main(argv=None):
     p.add_argument("--mem-epochs", type=int, default=5, help="epochs of the memory measurement (0: skip)")
     p.add_argument("--phases", action="store_true", help="also time the phases of a step (batch, forward, "
                    "backward, step) for every contender and batch size")
+    p.add_argument("--cpu-time", action="store_true", help="time epochs with the process's CPU time instead of "
+                   "the wall clock: steadier on a shared machine; only meaningful with --threads 1")
     p.add_argument("--profile", action="store_true", help="also cProfile one mytorch epoch per batch size")
     args = p.parse_args(argv)
 
@@ -351,6 +353,10 @@ def main(argv=None):
         print("NOTE: the machine is busy (load average above half the cores); multi-threaded BLAS and PyTorch\n"
               "      suffer most. Rerun on a quiet machine; meanwhile trust the best times over the medians.")
 
+    clock = time.process_time if args.cpu_time else time.perf_counter
+    if args.cpu_time:
+        print("timing: process CPU time (--cpu-time)" + ("" if threads == 1 else
+              "   <-- WARNING: CPU time adds up every thread's time; use it with --threads 1"))
     mine, hand, losses = agreement(ds, data, targets, args.check)
     bad = "" if mine < 1e-4 and hand < 1e-4 else "   <-- WARNING: the contenders disagree"
     print(f"\nagreement after {args.check} steps of batch 128 from the same weights: max |lib - torch| / "
@@ -365,7 +371,7 @@ def main(argv=None):
     summary = []
     for bs in args.batch_sizes:
         load = os.getloadavg()[0]
-        times = alternate(runs, bs, args.rounds, args.limit)
+        times = alternate(runs, bs, args.rounds, args.limit, clock)
         n_batches = args.limit or math.ceil(len(ds) / bs)
         n_samples = min(len(ds), n_batches * bs)
         print(f"\nbatch {bs}: {n_batches} steps per epoch, median (best) of {args.rounds} alternating epochs "
@@ -379,7 +385,7 @@ def main(argv=None):
                   f"{base_best / best:11.2f}")
         summary.append((bs, [(base / statistics.median(ts), base_best / min(ts))
                              for label, ts in times.items() if label != "mytorch"]))
-        if args.phases: print_phases(runs, bs, args.limit)
+        if args.phases: print_phases(runs, bs, args.limit, clock=clock)
         if args.profile: profile_mytorch(runs["mytorch"], bs, args.limit)
 
     if args.mem_epochs:

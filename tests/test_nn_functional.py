@@ -303,6 +303,36 @@ def test_linear_forward_and_gradients(shapes, dtype):
         assert_close(bm.grad, bt.grad, "bias gradient")
 
 
+@pytest.mark.parametrize("needs", [(True, True, True), (False, True, True), (True, False, True), (True, True, False)])
+def test_linear_2d_with_bias_is_one_addmm_node_as_torch(needs):
+    "2-D input with a bias: torch records AddmmBackward0(bias, input, TBackward0(weight)); so do we."
+    rng = np.random.default_rng(3)
+    (xm, xt), (wm, wt), (bm, bt) = (pair(rng.normal(size=s), "float32", grad=n)
+                                    for s, n in zip([(6, 4), (3, 4), (3,)], needs))
+    ym, yt = F.linear(xm, wm, bm), TF.linear(xt, wt, bt)
+    assert ym.grad_fn.name() == yt.grad_fn.name() == "AddmmBackward0"
+    tnames = [f and type(f).__name__ for f, _ in yt.grad_fn.next_functions]
+    mnames = [f if f is None else ("AccumulateGrad" if isinstance(f, mytorch.Tensor) else f.name())
+              for f in ym.grad_fn.next_functions]
+    assert mnames == tnames
+    ym.sum().backward(); yt.sum().backward()
+    for m, t in [(xm, xt), (wm, wt), (bm, bt)]:
+        assert (m.grad is None) == (t.grad is None)
+        if m.grad is not None:
+            assert_close(m.grad, t.grad)
+            assert m.grad.numpy().flags.c_contiguous == t.grad.is_contiguous()
+
+
+def test_linear_saved_input_modified_in_place_is_an_error():
+    x = mytorch.randn(4, 3, requires_grad=True)
+    w, b = mytorch.randn(2, 3, requires_grad=True), mytorch.randn(2, requires_grad=True)
+    h = x * 1
+    y = F.linear(h, w, b)
+    h.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
 @pytest.mark.parametrize("shapes", [s for s in LINEAR if 0 not in s[0]], ids=str)
 def test_linear_gradcheck(shapes):
     rng = np.random.default_rng(2)

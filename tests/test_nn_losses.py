@@ -638,3 +638,26 @@ def test_bce_shape_errors_text_as_torch():
         with pytest.raises(ValueError) as me:
             run(mt, fname, [a, b], {}, "float32", ())
         assert str(me.value) == torch_size_as_tuple(str(te.value))
+
+
+@pytest.mark.parametrize("fname", ["nll_loss", "cross_entropy"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(5, 4), (4,)], ids=str)
+def test_nll_node_names_as_torch(fname, reduction, shape):
+    "(N, C) and (C,) inputs: one NllLossBackward0 node (after LogSoftmaxBackward0 for cross_entropy), as torch."
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=shape)
+    y = rng.integers(0, shape[-1], size=shape[:-1])
+    if fname == "nll_loss":
+        x = x - np.log(np.exp(x).sum(-1, keepdims=True))
+    names = []
+    for lib in (mt, torch):
+        xi = lib.tensor(x, requires_grad=True)
+        out = getattr(MF if lib is mt else TF, fname)(xi, lib.tensor(y), reduction=reduction)
+        fn = out.grad_fn
+        names.append(fn.name() if lib is mt else fn.name())
+        if fname == "cross_entropy":
+            nxt = fn.next_functions[0]
+            names.append(nxt.name() if lib is mt else nxt[0].name())
+    half = len(names) // 2
+    assert names[:half] == names[half:] and names[0] == "NllLossBackward0"

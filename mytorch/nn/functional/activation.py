@@ -157,10 +157,29 @@ def _check_linear(input, weight, bias):
                            f"broadcast to the output shape {_fmt_shape(out)}")
 
 # %% ../../../nbs/05b_functional.ipynb #5b00001b
+class _Addmm(Function, arrays=True):
+    "bias + input @ weight_t for a 2-D input, as one node (PyTorch's `addmm`)."
+    backward_name = "AddmmBackward0"
+    @staticmethod
+    def forward(ctx, bias, x, wt):
+        nb, nx, nw = ctx.needs_input_grad
+        ctx.save_for_backward(x if nw else None, wt if nx else None)
+        out = x @ wt
+        out += bias                # into the product's array: no second (batch, out) array
+        return out
+    @staticmethod
+    def backward(ctx, g):
+        (x, wt), (nb, nx, nw) = ctx.saved_tensors, ctx.needs_input_grad
+        return (g.sum(0) if nb else None,
+                g @ wt.T if nx else None,
+                (g.T @ x).T if nw else None)   # made (out, in) like the weight, then viewed
+
 def linear(input, weight, bias=None):
     """input @ weight.T + bias over input's last dimension, for a weight of shape
     (out_features, in_features) and a bias of shape (out_features,)."""
     _check_linear(input, weight, bias)
+    if input.ndim == 2 and weight.ndim == 2 and bias is not None and bias.ndim == 1:
+        return _Addmm.apply(bias, input, weight.t())
     out = input.matmul(weight.t())
     return out if bias is None else out + bias
 

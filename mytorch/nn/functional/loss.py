@@ -91,6 +91,29 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     loss = where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
     return _weighted(loss, weight, input, reduction, False)
 
+# %% ../../../nbs/05c_losses.ipynb #5c0000a2
+class _NllLoss(Function, arrays=True):
+    """-w[y]·logp[y] for (N, C) or (C,) log-probabilities, reduced, as one node.
+    VJP: -g·w[y] (÷ the total weight for 'mean') at each picked entry, 0 elsewhere."""
+    backward_name = "NllLossBackward0"
+    @staticmethod
+    def forward(ctx, logp, safe, wy, reduction, total):
+        lp = logp.reshape(-1, logp.shape[-1])             # (C,) is one row
+        ctx.pick = np.arange(lp.shape[0]), safe.reshape(-1)
+        ctx.wy, ctx.shape, ctx.reduction, ctx.total = wy.reshape(-1), logp.shape, reduction, total
+        loss = lp[ctx.pick] * -ctx.wy
+        if reduction == "none": return loss.reshape(safe.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):       # all ignored: 0/0 = nan
+            return loss.sum() if reduction == "sum" else loss.sum() / loss.dtype.type(total)
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.reduction == "none": g = g.reshape(-1)
+        elif ctx.reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"): g = g / g.dtype.type(ctx.total)
+        out = np.zeros(ctx.shape, g.dtype)
+        out.reshape(-1, ctx.shape[-1])[ctx.pick] = -ctx.wy * g    # scatter into the picks
+        return out
+
 # %% ../../../nbs/05c_losses.ipynb #5c000014
 #| code-fold: true
 def _class_target(op, input, target, ignore_index):
@@ -143,8 +166,8 @@ def _class_weight(op, weight, input, c, needs_grad_ok):
         raise RuntimeError(f"The function '{op}' is not differentiable with respect to "
                            "argument 'weight'. This input cannot have requires_grad True.")
 
-def _nll(op, logp, cdim, idx, weight, ignore_index):
-    """Per-element -w[y]*logp[y] (0 where ignored), the kept-mask and the divisor sum(w[y]),
+def _nll(op, logp, cdim, idx, weight, ignore_index, reduction):
+    """-w[y]*logp[y] reduced (0 where ignored), the kept-mask and the divisor sum(w[y]),
     for the class indices `idx` along `cdim` that `_class_target` checked."""
     c = logp.shape[cdim]
     _class_weight(op, weight, logp, c, False)
@@ -152,8 +175,12 @@ def _nll(op, logp, cdim, idx, weight, ignore_index):
     safe = np.where(keep, idx, 0)
     w = np.ones(c, logp.dtype) if weight is None else weight.array
     wy = np.where(keep, w[safe], 0).astype(logp.dtype)
+    total = float(wy.sum())
+    if logp.ndim <= 2:                              # (C,) or (N, C): one node, as PyTorch
+        loss = _NllLoss.apply(logp, safe=safe, wy=wy, reduction=reduction, total=total)
+        return loss, keep, total
     picked = logp.gather(cdim, Tensor._make(np.expand_dims(safe, cdim))).squeeze(cdim)
-    return picked * Tensor._make(-wy), keep, float(wy.sum())     # one op: times -w[y]
+    return _reduce(picked * Tensor._make(-wy), reduction, total), keep, total
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
@@ -164,8 +191,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise NotImplementedError(f"nll_loss: expected floating-point log-probabilities, "
                                   f"got {input.dtype}; hint: pass log_softmax(logits, 1)")
     cdim, idx = _class_target("nll_loss", input, target, ignore_index)
-    loss, keep, total = _nll("nll_loss", input, cdim, idx, weight, ignore_index)
-    return _reduce(loss, reduction, total)
+    return _nll("nll_loss", input, cdim, idx, weight, ignore_index, reduction)[0]
 
 # %% ../../../nbs/05c_losses.ipynb #5c000018
 def _along(weight, cdim, ndim):
@@ -212,13 +238,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return _ce_probs(input, target, weight, reduction, eps, ignore_index)
     cdim, idx = _class_target("cross_entropy", input, target, ignore_index)
     logp = input.log_softmax(cdim)
-    loss, keep, total = _nll("cross_entropy", logp, cdim, idx, weight, ignore_index)
-    if eps == 0: return _reduce(loss, reduction, total)
+    loss, keep, total = _nll("cross_entropy", logp, cdim, idx, weight, ignore_index,
+                             reduction)
+    if eps == 0: return loss
     wb = 1.0 if weight is None else _along(weight, cdim, logp.ndim)
     smooth = -(logp * wb).sum(cdim).masked_fill(tensor(~keep), 0.0)
     c = logp.shape[cdim]
-    return ((1 - eps) * _reduce(loss, reduction, total)
-            + eps / c * _reduce(smooth, reduction, total))
+    return (1 - eps) * loss + eps / c * _reduce(smooth, reduction, total)
 
 # %% ../../../nbs/05c_losses.ipynb #5c00001c
 class _BinaryCrossEntropy(Function, arrays=True):
