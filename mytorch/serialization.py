@@ -11,8 +11,9 @@ import os
 import zipfile
 from collections import OrderedDict
 import numpy as np
-from ._tensor import (Tensor, default_generator, float16, float32, float64,
+from ._tensor import (Tensor, add_to_class, default_generator, float16, float32, float64,
                              int8, int16, int32, int64, uint8, bool_)
+from .creation import Generator
 from .nn.module import Parameter
 from .datasets import atomic_write
 
@@ -226,17 +227,16 @@ def _load(fp, name):
 # %% ../nbs/08a_checkpoints.ipynb #8a000024
 _STATE_BYTES = 40
 
-def get_rng_state():
-    """The state of mytorch's default random stream as a uint8 Tensor (40 bytes: NumPy's
-    PCG64 state, increment and buffered word), as `torch.get_rng_state`."""
-    s = default_generator().bit_generator.state
+def _state_bytes(rng):
+    "A NumPy PCG64 generator's state as a 40-byte uint8 Tensor: state, increment, buffered word."
+    s = rng.bit_generator.state
     words = [(s["state"]["state"], 16), (s["state"]["inc"], 16), (s["has_uint32"], 4),
              (s["uinteger"], 4)]
     b = b"".join(value.to_bytes(n, "little") for value, n in words)
     return Tensor._make(np.frombuffer(b, np.uint8).copy())
 
-def set_rng_state(new_state):
-    "Restore mytorch's default random stream from a `get_rng_state()` Tensor."
+def _set_state_bytes(rng, new_state):
+    "Put a `_state_bytes` Tensor back into the NumPy generator `rng`, checked first."
     if not isinstance(new_state, Tensor) or new_state.dtype != uint8:
         got = (f"a {new_state.dtype} Tensor" if isinstance(new_state, Tensor)
                else type(new_state).__name__)
@@ -249,8 +249,29 @@ def set_rng_state(new_state):
     has_uint32 = int.from_bytes(b[32:36], "little")
     if has_uint32 not in (0, 1):
         raise RuntimeError(f"Not an RNG state: has_uint32 is {has_uint32}, not 0 or 1")
-    default_generator().bit_generator.state = {
+    rng.bit_generator.state = {
         "bit_generator": "PCG64", "has_uint32": has_uint32,
         "state": {"state": int.from_bytes(b[:16], "little"),
                   "inc": int.from_bytes(b[16:32], "little")},
         "uinteger": int.from_bytes(b[36:], "little")}
+
+def get_rng_state():
+    """The state of mytorch's default random stream as a uint8 Tensor (40 bytes: NumPy's
+    PCG64 state, increment and buffered word), as `torch.get_rng_state`."""
+    return _state_bytes(default_generator())
+
+def set_rng_state(new_state):
+    "Restore mytorch's default random stream from a `get_rng_state()` Tensor."
+    _set_state_bytes(default_generator(), new_state)
+
+# %% ../nbs/08a_checkpoints.ipynb #8a0000a2
+@add_to_class(Generator, "get_state")
+def _generator_get_state(self):
+    "This generator's state as a uint8 Tensor (40 bytes), as `torch.Generator.get_state`."
+    return _state_bytes(self._rng)
+
+@add_to_class(Generator, "set_state")
+def _generator_set_state(self, new_state):
+    "Restore a `get_state()` Tensor; returns the generator, as PyTorch."
+    _set_state_bytes(self._rng, new_state)
+    return self

@@ -635,6 +635,34 @@ def test_set_rng_state_errors_have_torch_s_types():
         set_rng_state(bad)
 
 
+def test_generator_get_set_state_as_torch(tmp_path):
+    "torch.Generator's pair: get_state() a uint8 tensor, set_state() restores it and returns the generator."
+    import torch
+    from mytorch.utils.data import DataLoader, TensorDataset
+    for lib in (torch, mytorch):
+        g = lib.Generator().manual_seed(5)
+        lib.randperm(7, generator=g)
+        s = g.get_state()
+        assert s.dtype == lib.uint8 and s.ndim == 1
+        a = lib.randperm(20, generator=g)
+        assert g.set_state(s) is g
+        assert lib.randperm(20, generator=g).tolist() == a.tolist()
+    g = mytorch.Generator().manual_seed(1)
+    dl = DataLoader(TensorDataset(mytorch.arange(50)), batch_size=8, shuffle=True, generator=g)
+    s = round_trip({"g": g.get_state()}, tmp_path)["g"]
+    first = [b[0].tolist() for b in dl]
+    mytorch.manual_seed(123)                      # the default stream does not matter to this loader
+    g.set_state(s)
+    assert [b[0].tolist() for b in dl] == first
+    assert [b[0].tolist() for b in dl] != first   # the next epoch shuffles differently
+    other = mytorch.Generator().manual_seed(9).get_state()
+    assert not np.array_equal(other.array, s.array)
+    for bad, exc in [([1, 2], TypeError), (mytorch.zeros(40), TypeError),
+                     (mytorch.zeros(3, dtype=mytorch.uint8), RuntimeError)]:
+        with pytest.raises(exc):
+            g.set_state(bad)
+
+
 # ----------------------------------------------------------------------------------------------- resume
 RESUME_SCRIPT = textwrap.dedent("""
     import sys, numpy as np, mytorch, mytorch.nn as nn
