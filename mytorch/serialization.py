@@ -11,8 +11,8 @@ import os
 import zipfile
 from collections import OrderedDict
 import numpy as np
-from ._tensor import (Tensor, add_to_class, default_generator, float16, float32, float64,
-                             int8, int16, int32, int64, uint8, bool_)
+from ._tensor import (Tensor, add_to_class, default_generator, float16, float32,
+                             float64, int8, int16, int32, int64, uint8, bool_)
 from .creation import Generator
 from .nn.module import Parameter
 from .datasets import atomic_write
@@ -228,7 +228,8 @@ def _load(fp, name):
 _STATE_BYTES = 40
 
 def _state_bytes(rng):
-    "A NumPy PCG64 generator's state as a 40-byte uint8 Tensor: state, increment, buffered word."
+    """A NumPy PCG64 generator's state as a 40-byte uint8 Tensor: state, increment,
+    buffered word."""
     s = rng.bit_generator.state
     words = [(s["state"]["state"], 16), (s["state"]["inc"], 16), (s["has_uint32"], 4),
              (s["uinteger"], 4)]

@@ -100,7 +100,8 @@ class _NllLoss(Function, arrays=True):
     def forward(ctx, logp, safe, wy, reduction, total):
         lp = logp.reshape(-1, logp.shape[-1])             # (C,) is one row
         ctx.pick = np.arange(lp.shape[0]), safe.reshape(-1)
-        ctx.wy, ctx.shape, ctx.reduction, ctx.total = wy.reshape(-1), logp.shape, reduction, total
+        ctx.wy, ctx.shape = wy.reshape(-1), logp.shape
+        ctx.reduction, ctx.total = reduction, total
         loss = lp[ctx.pick] * -ctx.wy
         if reduction == "none": return loss.reshape(safe.shape)
         with np.errstate(invalid="ignore", divide="ignore"):       # all ignored: 0/0 = nan
@@ -109,7 +110,8 @@ class _NllLoss(Function, arrays=True):
     def backward(ctx, g):
         if ctx.reduction == "none": g = g.reshape(-1)
         elif ctx.reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"): g = g / g.dtype.type(ctx.total)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                g = g / g.dtype.type(ctx.total)
         out = np.zeros(ctx.shape, g.dtype)
         out.reshape(-1, ctx.shape[-1])[ctx.pick] = -ctx.wy * g    # scatter into the picks
         return out
