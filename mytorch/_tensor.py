@@ -348,6 +348,8 @@ def _float_mode(data):
 
 @add_to_class(Tensor)
 def __repr__(self):
+    """PyTorch's repr: `tensor([...])`, with `dtype=` when not the default and the
+    `grad_fn` or `requires_grad`."""
     d, extras = self.array, []
     if d.size == 0:     # PyTorch: `tensor([])`, with size= and dtype= when not the defaults
         body = "[]"
@@ -445,13 +447,20 @@ def _broadcasting(op, ufunc, a, b):
 class _Device:
     "Where a tensor lives, as `torch.device`: here always the CPU, NumPy's home."
     def __init__(self, type="cpu", index=None):
+        "`device('cpu')` (or a device): the only device mytorch has; others raise."
         if isinstance(type, _Device): type = type.type
         _check_device("device", type)
         self.type, self.index = "cpu", None
-    def __eq__(self, other): return isinstance(other, _Device) and other.type == self.type
+    def __eq__(self, other):
+        "Devices are equal when their types are (`device('cpu') == device('cpu')`)."
+        return isinstance(other, _Device) and other.type == self.type
     __hash__ = object.__hash__
-    def __repr__(self): return "device(type='cpu')"
-    def __str__(self): return "cpu"
+    def __repr__(self):
+        "`device(type='cpu')`, as PyTorch prints it."
+        return "device(type='cpu')"
+    def __str__(self):
+        "`'cpu'`, as `str(torch.device('cpu'))`."
+        return "cpu"
 
 def _check_device(op, d):
     name = d.type if isinstance(d, _Device) else d

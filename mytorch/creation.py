@@ -163,6 +163,8 @@ class Generator:
     default_seed = 67280421310721          # PyTorch's
 
     def __init__(self, device="cpu"):
+        """A CPU random-number generator, seeded with the default seed (`manual_seed`
+        reseeds it)."""
         _check_device("Generator", device)
         self.manual_seed(self.default_seed)
     def manual_seed(self, seed):
@@ -176,7 +178,9 @@ class Generator:
     def seed(self):
         "Restart from a fresh, unpredictable seed and return that seed."
         return self.manual_seed(np.random.SeedSequence().entropy % 2**63).initial_seed()
-    def __repr__(self): return f"<mytorch.Generator seed={self._seed}>"
+    def __repr__(self):
+        "`<mytorch.Generator seed=...>`, showing the current seed."
+        return f"<mytorch.Generator seed={self._seed}>"
 
 def _source(generator):
     "The NumPy Generator to draw from: `generator`'s own, or mytorch's default one."
@@ -457,18 +461,24 @@ class inference_mode(GradScope):
     """Context manager and decorator for evaluation, like `no_grad`: nothing is recorded,
     and `is_inference_mode_enabled()` is True. `inference_mode(False)` turns both off."""
     def __new__(cls, mode=True):
+        "Allows the bare `@inference_mode` decorator as well as `inference_mode()`."
         if callable(mode): return cls(True)(mode)      # a bare @inference_mode
         return super().__new__(cls)
     def __init__(self, mode=True):
+        """`mode=True` turns inference mode on (and grad recording off); `mode=False` turns
+        it off."""
         super().__init__(not mode)
         self.inference = bool(mode)
     def __enter__(self):
+        "Switch inference mode (and grad mode with it) as asked, remembering both."
         self.prev_inference, _InferenceMode.enabled = _InferenceMode.enabled, self.inference
         super().__enter__()
     def __exit__(self, *exc):
+        "Restore the grad and inference modes of before the `with` block."
         super().__exit__(*exc)
         _InferenceMode.enabled = self.prev_inference
     def __call__(self, fn):
+        "Used as a decorator: every call of `fn` runs in (or out of) inference mode."
         inference = self.inference
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):

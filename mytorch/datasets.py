@@ -146,6 +146,9 @@ class MNIST(Dataset):
 
     def __init__(self, root=None, train=True, transform=None, target_transform=None,
                  download=False):
+        """Find the train (60k) or test (10k) IDX files (under `root`, else the search
+        path) and load them; `download=True` fetches them (checked by SHA-256) when they
+        are nowhere."""
         self.root = None if root is None else Path(root).expanduser()
         self.train, self.transform = train, transform
         self.target_transform = target_transform
@@ -208,7 +211,9 @@ def _load(self, images, labels):
 
 # %% ../nbs/07a_datasets.ipynb #07a00023
 @add_to_class(MNIST)
-def __len__(self): return len(self.data)
+def __len__(self):
+    "Number of images in the split (60000 for train, 10000 for test)."
+    return len(self.data)
 
 def _check_index(i, n):
     if not -n <= i < n:
@@ -226,11 +231,14 @@ def __getitem__(self, index):
 
 @add_to_class(MNIST, "class_to_idx")
 @property
-def _class_to_idx(self): return {c: i for i, c in enumerate(self.classes)}
+def _class_to_idx(self):
+    "`{class name: label}` for the dataset's classes."
+    return {c: i for i, c in enumerate(self.classes)}
 
 # %% ../nbs/07a_datasets.ipynb #07a00025
 @add_to_class(MNIST)
 def __repr__(self):
+    "The dataset's name, size, root, split and transforms, as torchvision prints them."
     lines = [f"Number of datapoints: {len(self)}",
              f"Root location: {self.root or self.raw_folder}",
              f"Split: {'Train' if self.train else 'Test'}"]

@@ -17,12 +17,16 @@ class Layer:
     param_names = ()
 
     def __call__(self, x):
+        "`layer(x)` is `layer.forward(x)`."
         return self.forward(x)
 
     def forward(self, x):
+        "Compute the output from `x` and keep what `backward` needs. Subclasses write it."
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
     def backward(self, grad):
+        """Given dL/d(output), store the parameters' gradients and return dL/d(input).
+        Subclasses write it."""
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
     def params(self):
@@ -35,8 +39,10 @@ class Layer:
         return {n: getattr(self, "grad_" + n) for n in self.params()}
 
     def __repr__(self):
+        "`ReLU()`: the layer's class name."
         return f"{type(self).__name__}()"
 
+# %% ../nbs/01_manualgrad.ipynb #323e70f1
 def _check_backward(op, grad, expected_shape):
     "Raise a clear error if backward comes before forward or gets a wrongly shaped grad."
     if expected_shape is None:
@@ -132,6 +138,7 @@ class Linear(Layer):
     param_names = ("weight", "bias")
 
     def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float32):
+        "Draw weight and bias from U(-k, k), k = 1/sqrt(in_features), as PyTorch."
         self.in_features, self.out_features = in_features, out_features
         rng = np.random.default_rng(rng)
         k = 1 / np.sqrt(in_features)
@@ -139,8 +146,8 @@ class Linear(Layer):
         self.bias = rng.uniform(-k, k, out_features).astype(dtype) if bias else None
         self.grad_weight = self.grad_bias = None
         self.x = None
-
     def forward(self, x):
+        "x @ weight.T + bias: (N, in_features) -> (N, out_features); keeps x for backward."
         x = np.asarray(x)
         if x.ndim != 2 or x.shape[1] != self.in_features:
             hint = "; hint: use x[None] for a single example" if x.ndim == 1 else ""
@@ -149,16 +156,16 @@ class Linear(Layer):
         self.x = x                                           # dL/dW = G^T X needs it
         y = x @ self.weight.T
         return y if self.bias is None else y + self.bias
-
     def backward(self, grad):
+        "Store dL/dW = G^T X and dL/db = G summed over the batch; return dL/dX = G W."
         out_shape = None if self.x is None else (len(self.x), self.out_features)
         _check_backward("Linear", grad, out_shape)
         self.grad_weight = grad.T @ self.x              # (out, N) @ (N, in) -> (out, in)
         if self.bias is not None:
             self.grad_bias = grad.sum(axis=0)           # summed over the batch -> (out,)
         return grad @ self.weight                       # (N, out) @ (out, in) -> (N, in)
-
     def __repr__(self):
+        "`Linear(in_features=..., out_features=..., bias=...)`, as PyTorch."
         return (f"Linear(in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None})")
 
@@ -167,14 +174,17 @@ class ReLU(Layer):
     "Rectified linear unit `max(x, 0)`, elementwise; backward passes grad where x > 0."
 
     def __init__(self):
+        "No parameters; `forward` keeps the mask x > 0 for `backward`."
         self.mask = None
 
     def forward(self, x):
+        "max(x, 0) elementwise; keeps the mask x > 0."
         x = np.asarray(x)
         self.mask = x > 0
         return np.maximum(x, 0)
 
     def backward(self, grad):
+        "dL/dx = grad where x > 0, else 0."
         _check_backward("ReLU", grad, None if self.mask is None else self.mask.shape)
         return grad * self.mask
 
@@ -183,15 +193,18 @@ class Sigmoid(Layer):
     "Logistic function `1 / (1 + exp(-x))`, elementwise and overflow-free."
 
     def __init__(self):
+        "No parameters; `forward` keeps its output for `backward`."
         self.out = None
 
     def forward(self, x):
+        "1 / (1 + exp(-x)), computed without overflow; keeps the output."
         x = np.asarray(x)
         e = np.exp(-np.abs(x))                                # in (0, 1]: cannot overflow
         self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         return self.out
 
     def backward(self, grad):
+        "dL/dx = grad * s (1 - s), with s the saved output."
         _check_backward("Sigmoid", grad, None if self.out is None else self.out.shape)
         return grad * self.out * (1 - self.out)
 
@@ -200,33 +213,40 @@ class Sequential(Layer):
     "Layers applied in order; `backward` runs them in reverse. Like `torch.nn.Sequential`."
 
     def __init__(self, *layers):
+        "The layers, applied in order."
         self.layers = list(layers)
 
     def forward(self, x):
+        "Run the layers in order."
         for layer in self.layers:
             x = layer.forward(x)
         return x
 
     def backward(self, grad):
+        "Run each layer's backward in reverse order (the chain rule); returns dL/d(input)."
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
         return grad
 
     def params(self):
+        "Every layer's parameters, keyed by layer index and name ('0.weight'), as PyTorch."
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
                 for k, v in layer.params().items()}
 
     def grads(self):
+        "Every layer's gradients, keyed like `params()` ('0.weight')."
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
                 for k, v in layer.grads().items()}
 
     def __getitem__(self, i):
+        "The `i`-th layer."
         return self.layers[i]
-
     def __len__(self):
+        "Number of layers."
         return len(self.layers)
 
     def __repr__(self):
+        "One line per layer, numbered, as PyTorch prints a Sequential."
         inner = "".join(f"\n  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
         return f"Sequential({inner}\n)"
 
@@ -252,21 +272,28 @@ class Loss:
     returns grad * dL/dpred. A loss has no parameters: `params()`, `grads()` are empty."""
 
     def __call__(self, pred, target):
+        "`loss(pred, target)` is `loss.forward(pred, target)`."
         return self.forward(pred, target)
 
     def forward(self, pred, target):
+        "The loss of `pred` against `target`, a number. Subclasses write it."
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
     def backward(self, grad=1.0):
+        """Return dL/dpred, scaled by `grad` (1.0: the loss is the end of the chain).
+        Subclasses write it."""
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
     def params(self):
+        "A loss has no parameters: `{}`."
         return {}
 
     def grads(self):
+        "A loss has no parameters: `{}`."
         return {}
 
     def __repr__(self):
+        "`MSELoss()`: the loss's class name."
         return f"{type(self).__name__}()"
 
 # %% ../nbs/01_manualgrad.ipynb #0ccaef2e
@@ -274,9 +301,12 @@ class MSELoss(Loss):
     "Mean squared error over all entries, like `torch.nn.MSELoss()`; shapes must be equal."
 
     def __init__(self):
+        "No parameters; `forward` keeps `pred - target` for `backward`."
         self.diff = None
 
     def forward(self, pred, target):
+        """mean((pred - target)^2) over all elements; the shapes must be equal (no
+        broadcasting)."""
         pred, target = np.asarray(pred), np.asarray(target)
         if pred.shape != target.shape:
             raise ValueError(f"MSELoss: pred has shape {pred.shape} "
@@ -287,6 +317,7 @@ class MSELoss(Loss):
         return float(np.mean(self.diff ** 2))
 
     def backward(self, grad=1.0):
+        "dL/dpred = grad * 2 (pred - target) / n, in pred's shape."
         _check_backward("MSELoss", grad, None if self.diff is None else ())   # L: a number
         return grad * 2 * self.diff / self.diff.size
 
@@ -299,9 +330,11 @@ class CrossEntropyLoss(Loss):
     (softmax(logits) - onehot(target)) / N, shape (N, C)."""
 
     def __init__(self):
+        "No parameters; `forward` keeps the softmax probabilities and targets."
         self.probs = self.target = None
 
     def forward(self, logits, target):
+        "Mean cross-entropy of `logits` (N, C) against class indices `target` (N,)."
         logits, target = np.asarray(logits), np.asarray(target)
         if logits.ndim != 2:
             raise ValueError(f"CrossEntropyLoss: expected logits of shape (N, C), "
@@ -323,6 +356,7 @@ class CrossEntropyLoss(Loss):
         return float(-log_probs[np.arange(n), target].mean())
 
     def backward(self, grad=1.0):
+        "dL/dlogits = grad * (softmax(logits) - onehot(target)) / N, shape (N, C)."
         _check_backward("CrossEntropyLoss", grad, None if self.probs is None else ())
         n = len(self.probs)
         out = self.probs.copy()
@@ -353,6 +387,7 @@ class SGD:
     arrays in place."""
 
     def __init__(self, model, lr, momentum=0.0):
+        "SGD over `model.params()`: learning rate `lr` >= 0, optional `momentum` >= 0."
         if lr < 0:
             raise ValueError(f"SGD: invalid learning rate {lr}; it must be >= 0")
         if momentum < 0:
@@ -361,6 +396,8 @@ class SGD:
         self.velocity = {}                          # parameter name -> momentum buffer
 
     def step(self):
+        """Update each parameter in place: p -= lr * g; with momentum, g is first replaced
+        by the buffer v = momentum * v + g."""
         grads = self.model.grads()
         for name, p in self.model.params().items():
             g = grads[name]

@@ -81,6 +81,8 @@ class Reduction(Function, arrays=True):
     `ctx.axis`, and `vjp(ctx, g)` with `g` already broadcast to the input's shape."""
     @staticmethod
     def forward(ctx, a, dims, keepdim=False, name=None, **params):
+        """Note the shapes, run `reduce` with the reduced dims kept, then drop them unless
+        `keepdim`."""
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         ctx.axis = dims if a.ndim else None        # NumPy reduces a 0-d array with None
         ctx.n = math.prod(a.shape[d] for d in dims) if a.ndim else 1   # per slice
@@ -89,9 +91,16 @@ class Reduction(Function, arrays=True):
         return out if keepdim or not a.ndim else out.squeeze(dims)
     @staticmethod
     def backward(ctx, g):
+        """Expand g back over the reduced dims (`expand_back`), then apply the subclass's
+        `vjp`."""
         return ctx.vjp(expand_back(g, ctx.shape, ctx.dims, ctx.keepdim))
-    def reduce(ctx, a): raise NotImplementedError
-    def vjp(ctx, g): raise NotImplementedError
+    def reduce(ctx, a):
+        "The reduction itself, over `ctx.axis` with keepdims; subclasses write it."
+        raise NotImplementedError
+    def vjp(ctx, g):
+        """The gradient in the input's shape, from g with the reduced dims kept; subclasses
+        write it."""
+        raise NotImplementedError
 
 # %% ../nbs/04_ops.ipynb #917f3350
 class return_types:
@@ -158,12 +167,19 @@ class AMax(Reduction):
     """m = max x_i over the dims. VJP: g / c at each of the c elements equal to m (a NaN
     in the slice: no element equals m, so the gradients are NaN, as PyTorch)."""
     ufunc, backward_name = staticmethod(np.maximum.reduce), "AmaxBackward0"
-    ties = staticmethod(lambda a, m: a == m)
+    @staticmethod
+    def ties(a, m):
+        "Where `a` equals the extreme value `m`: the elements that share the gradient."
+        return a == m
     def reduce(ctx, a):
+        """The maximum (or minimum) over the reduced dims, kept as size-1 dims; saves input
+        and result."""
         m = ctx.ufunc(a, axis=ctx.axis, keepdims=True)
         ctx.save_for_backward(a, m)
         return m
     def vjp(ctx, g):
+        """g shared evenly among the elements that tie for the extreme value (PyTorch's
+        amax rule)."""
         a, m = ctx.saved_tensors
         ties = ctx.ties(a, m)
         count = np.add.reduce(ties, axis=ctx.axis, keepdims=True)
@@ -173,7 +189,9 @@ class AMin(AMax):
     "m = min x_i over the dims. VJP: g / c at each of the c elements equal to m."
     ufunc, backward_name = staticmethod(np.minimum.reduce), "AminBackward0"
 
-def _nan_ties(a, m): return a != a if m != m else a == m     # NaN result: the NaNs
+def _nan_ties(a, m):
+    "Where `a` equals the reduced value `m`; when `m` is NaN, where `a` is NaN."
+    return a != a if m != m else a == m     # NaN result: the NaNs
 
 class MaxAll(AMax):
     "`x.max()`: amax over all dims, but a NaN result sends the gradient to the NaNs."
@@ -235,8 +253,12 @@ def _min(self, dim=None, keepdim=False):
 class Var(Reduction):
     """v = sum_i (x_i - mu)^2 / (n - c) over the dims, mu the mean and c the correction.
     VJP: g * 2 (x - mu) / (n - c)."""
-    finish = staticmethod(lambda v: v)           # Std takes the square root here
+    @staticmethod
+    def finish(v):
+        "The variance as it is (Std takes the square root here)."
+        return v
     def reduce(ctx, a, correction=1):
+        "sum((x - mean)^2) / (n - correction) over the reduced dims (Std: its square root)."
         ctx.dof = max(0, ctx.n - correction)                    # n - c
         # sums by np.add.reduce: `a.mean()` warns about empty slices from NumPy's own code
         d = a - np.add.reduce(a, axis=ctx.axis, keepdims=True) / ctx.n    # x - mu
@@ -245,6 +267,7 @@ class Var(Reduction):
         ctx.save_for_backward(d, out)
         return out
     def vjp(ctx, g):
+        "g * 2 (x - mean) / (n - correction)."
         d, v = ctx.saved_tensors
         return g * (2 * d / ctx.dof)
 
@@ -253,6 +276,7 @@ class Std(Var):
     slice, as PyTorch)."""
     finish = staticmethod(np.sqrt)
     def vjp(ctx, g):
+        "g (x - mean) / ((n - correction) std), 0 where the std is 0."
         d, s = ctx.saved_tensors
         denom = ctx.dof * s
         return g * np.where(denom == 0, 0, d / np.where(denom == 0, 1, denom))
@@ -313,11 +337,14 @@ class LogSumExp(Reduction):
     is g exp(x - y) (used literally where y is not finite, as PyTorch)."""
     backward_name = "LogsumexpBackward0"
     def reduce(ctx, a):
+        """log(sum(exp(a))) over the reduced dims, computed stably (shifted by the
+        maximum); ints become float."""
         if a.dtype.kind != "f": a = a.astype(get_default_dtype())   # ints: as PyTorch
         out = _stable_lse(a, ctx.axis)
         ctx.save_for_backward(a, out)
         return out
     def vjp(ctx, g):
+        "g * softmax(a) over the reduced dims."
         a, out = ctx.saved_tensors
         return g * np.where(np.isfinite(out), _stable_softmax(a, ctx.axis), np.exp(a - out))
 
@@ -335,6 +362,7 @@ class Norm(Reduction):
     VJP: g sign(x) |x|^(p-1) / y^(p-1), with PyTorch's values at 0 and NaN."""
     backward_name = "LinalgVectorNormBackward0"
     def reduce(ctx, a, p=2):
+        "The p-norm (sum |a|^p)^(1/p) over the reduced dims (p = 1, 2, inf or any other)."
         ctx.p, x, axis = p, np.abs(a), ctx.axis
         if p == math.inf: out = np.maximum.reduce(x, axis=axis, keepdims=True)
         elif p == 2: out = np.sqrt(np.add.reduce(x * x, axis=axis, keepdims=True))
@@ -343,6 +371,8 @@ class Norm(Reduction):
         ctx.save_for_backward(a, out)
         return out
     def vjp(ctx, g):
+        """g times d||a||_p/da = sign(a) |a|^(p-1) / ||a||^(p-1): sign(a) for p=1, a/||a||
+        for p=2 (0 at 0), shared among the maxima for p=inf."""
         a, out = ctx.saved_tensors
         p = ctx.p
         if p == 1: return g * _sgn(a)
@@ -392,11 +422,14 @@ class Prod(Reduction):
     """y = prod_i x_i over one dim or all. VJP: g * (the product of the other factors),
     exact with zeros."""
     def reduce(ctx, a):
+        """The product over the reduced dims (bools and ints in int64, as PyTorch); saves
+        the input."""
         ctx.save_for_backward(a)
         # as PyTorch: bools and ints multiply in int64
         return np.multiply.reduce(a, axis=ctx.axis, keepdims=True,
                                   dtype=int64 if a.dtype.kind in "biu" else None)
     def vjp(ctx, g):
+        "g times the product of the other elements (exact even where an element is zero)."
         a, = ctx.saved_tensors
         if a.ndim and len(ctx.dims) == 1: return g * _prod_of_others(a, ctx.dims[0])
         return g * _prod_of_others(a.reshape(-1), 0).reshape(a.shape)    # all dims

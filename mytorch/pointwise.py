@@ -39,6 +39,8 @@ class Elementwise(Function, arrays=True):
 
     @staticmethod
     def forward(ctx, a):
+        """y = f(a), in the default float dtype for ints and bools when `to_float`; saves x
+        or y as `uses` says."""
         if ctx.to_float: a = as_floating(a)      # chapter 03's: ints, bools -> float32
         with np.errstate(all="ignore"): y = ctx.f(a)
         if ctx.uses: ctx.save_for_backward(a if ctx.uses == "x" else y)
@@ -46,6 +48,7 @@ class Elementwise(Function, arrays=True):
 
     @staticmethod
     def backward(ctx, g):
+        "g * df(saved x or y), or zeros when `uses` is None (a step function)."
         if ctx.uses is None: return np.zeros_like(g)
         return g * ctx.df(ctx.saved_tensors[0])
 
@@ -115,6 +118,9 @@ def _make_ops(rows, **attrs):
     PyTorch's node and stored in this module."""
     classes = []
     for node, f, df, uses, doc in rows:
+        if f.__doc__ is None: f.__doc__ = f"{doc}, elementwise."     # a lambda
+        if df is not None and df.__doc__ is None:
+            df.__doc__ = f"d/dx of {node}, in terms of {uses}: the VJP is g * df({uses})."
         cls = type(node, (Elementwise,),
                    dict(f=staticmethod(f), df=df and staticmethod(df), uses=uses,
                         __doc__=f"{doc}, elementwise.", __module__=__name__, **attrs))
@@ -253,7 +259,9 @@ def _division_operands(op, a, b):
                            "mask the zeros out, or divide floats (1/0 = inf)")
     return a, b
 
-def _floor_div(a, b): return np.floor_divide(a, b)
+def _floor_div(a, b):
+    "a // b elementwise (floor division), the quotient Python's % goes with."
+    return np.floor_divide(a, b)
 
 def _trunc_div(a, b):
     "a / b rounded toward zero, C's integer division."
@@ -361,6 +369,7 @@ def _whole(f, op):
     def rounded(a):
         if a.dtype == bool_: raise _not_for(op, "bool", "convert with .float() first")
         return a.copy() if a.dtype.kind in "iu" else f(a)
+    rounded.__doc__ = f"np.{f.__name__} for floats; ints come back as copies; bools raise."
     return rounded
 
 def _sign(a):

@@ -25,19 +25,24 @@ class Value:
     `_local[i]` is the local derivative d(self)/d(_prev[i]), evaluated in the forward
     pass."""
     def __init__(self, data, _prev=(), _op='', _local=()):
+        """A real number `data` with `grad` 0; the other arguments record the graph
+        (children, op name, local derivatives)."""
         if not isinstance(data, numbers.Real):
             raise TypeError(f"Value: data must be a real number, "
                             f"got {type(data).__name__} {data!r}")
         self.data, self.grad = float(data), 0.0
         self._prev, self._op, self._local = tuple(_prev), _op, tuple(_local)
 
-    def __repr__(self): return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
+    def __repr__(self):
+        "`Value(data=..., grad=...)`."
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
 
     def _backward(self):
         "One step of the chain rule: pass this node's gradient on to its inputs."
         for x, local in zip(self._prev, self._local):
             x.grad += self.grad * local
 
+# %% ../nbs/02_scalar.ipynb #ebf01b19
 def _node(data, op, *pairs):
     """A new Value `data`, computed by `op`. `pairs` are (input, d data / d input); inputs
     that are plain numbers are constants and stay out of the graph."""
@@ -240,6 +245,8 @@ class Neuron:
     """tanh(w . x + b) (or just w . x + b when `nonlin=False`) over `nin` inputs, made of
     Values."""
     def __init__(self, nin, nonlin=True, rng=None):
+        """`nin` weights and a bias drawn from U(-1/sqrt(nin), 1/sqrt(nin)), as
+        torch.nn.Linear."""
         rng = np.random.default_rng() if rng is None else rng
         bound = 1 / math.sqrt(nin)                   # like torch.nn.Linear's default init
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
@@ -247,44 +254,63 @@ class Neuron:
         self.nonlin = nonlin
 
     def __call__(self, x):
+        "tanh(w . x + b) (just w . x + b when `nonlin=False`)."
         act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         return act.tanh() if self.nonlin else act
 
-    def parameters(self): return self.w + [self.b]
-    def __repr__(self): return f"{'Tanh' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+    def parameters(self):
+        "The weights, then the bias."
+        return self.w + [self.b]
+    def __repr__(self):
+        "`TanhNeuron(nin)` or `LinearNeuron(nin)`."
+        return f"{'Tanh' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
 
+# %% ../nbs/02_scalar.ipynb #a533adc0
 class Layer:
     "`nout` neurons that all read the same `nin` inputs."
     def __init__(self, nin, nout, **kwargs):
+        "`nout` neurons, each taking `nin` inputs."
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x):
+        """The outputs of the layer's neurons for inputs `x` (a single Value when there is
+        one neuron)."""
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def parameters(self): return [p for n in self.neurons for p in n.parameters()]
-    def __repr__(self): return f"Layer({', '.join(map(repr, self.neurons))})"
+    def parameters(self):
+        "Every neuron's weights and bias."
+        return [p for n in self.neurons for p in n.parameters()]
+    def __repr__(self):
+        "`Layer(...)` listing the neurons."
+        return f"Layer({', '.join(map(repr, self.neurons))})"
 
 # %% ../nbs/02_scalar.ipynb #c02a0005
 class MLP:
     """A multi-layer perceptron: `nin` inputs, then layers of sizes `nouts`; tanh between,
     linear last."""
     def __init__(self, nin, nouts, rng=None):
+        """Layers of sizes nin -> nouts[0] -> ... -> nouts[-1]; tanh on every layer but the
+        last."""
         sizes = [nin] + list(nouts)
         self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i < len(nouts) - 1, rng=rng)
                        for i in range(len(nouts))]
 
     def __call__(self, x):
+        "Feed `x` through the layers in turn."
         for layer in self.layers: x = layer(x)
         return x
 
-    def parameters(self): return [p for layer in self.layers for p in layer.parameters()]
+    def parameters(self):
+        "Every layer's parameters."
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def zero_grad(self):
         "Set the gradient of every parameter to 0 (they accumulate across backward calls)."
         for p in self.parameters(): p.grad = 0.0
 
     def __repr__(self):
+        "`MLP(nin, [sizes])`."
         return (f"MLP({len(self.layers[0].neurons[0].w)}, "
                 f"{[len(l.neurons) for l in self.layers]})")
 

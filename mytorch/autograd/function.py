@@ -19,12 +19,18 @@ def is_grad_enabled():
 
 class GradScope:
     "Sets grad mode for a `with` block, or for every call of a decorated function."
-    def __init__(self, mode): self.mode = mode
+    def __init__(self, mode):
+        "`mode`: True to record graphs inside the scope, False not to."
+        self.mode = mode
     def __enter__(self):
+        "Switch to this scope's grad mode, remembering the previous one."
         self.prev, _GradMode.enabled = _GradMode.enabled, self.mode
         return self
-    def __exit__(self, *exc): _GradMode.enabled = self.prev
+    def __exit__(self, *exc):
+        "Restore the grad mode that was on before the `with` block."
+        _GradMode.enabled = self.prev
     def __call__(self, fn):
+        "Used as a decorator: every call of `fn` runs with this grad mode."
         mode = self.mode
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
@@ -46,37 +52,41 @@ class _NoArgScope(GradScope):
 class no_grad(_NoArgScope):
     """Context manager and decorator: operations inside record no graph
     (like `torch.no_grad`)."""
-    def __init__(self, fn=None): super().__init__(False)
+    def __init__(self, fn=None):
+        "Record no graph inside the scope (`fn` is only for the bare-decorator form)."
+        super().__init__(False)
 
 class enable_grad(_NoArgScope):
     "Context manager and decorator: record a graph again, even inside `no_grad`."
-    def __init__(self, fn=None): super().__init__(True)
+    def __init__(self, fn=None):
+        "Record graphs inside the scope (`fn` is only for the bare-decorator form)."
+        super().__init__(True)
 
 class set_grad_enabled(GradScope):
     """Switch recording on or off: at once when called, for a `with` block, or as a
     decorator."""
     def __init__(self, mode):
+        "Switch grad mode to `bool(mode)` at once, remembering the previous mode."
         super().__init__(bool(mode))
         self.prev, _GradMode.enabled = _GradMode.enabled, self.mode
-    def __enter__(self): return self  # __init__ already switched
+    def __enter__(self):
+        "The mode was already switched by `__init__`; the `with` block restores it on exit."
+        return self  # __init__ already switched
     def __call__(self, fn):
+        """Used as a decorator: undo the switch `__init__` made, and set `mode` for each
+        call instead."""
         _GradMode.enabled = self.prev   # as a decorator it must not change the mode now
         return super().__call__(fn)
 
 # %% ../../nbs/03a_function.ipynb #5797b192
 class Function:
     """Base class of every differentiable operation, as `torch.autograd.Function`.
-
-    Subclasses write `forward(ctx, *inputs, **params)` and `backward(ctx, grad)` as static
-    methods on NumPy arrays (a Python number stays a number). `forward` returns one array.
-    `backward` receives dL/d(output) and returns one gradient per positional input of
-    `forward` (`None` for inputs that need none): either in that input's shape or in the
-    output's broadcast shape, because the engine sums it back with `unbroadcast` (written
-    in the engine notebook). Callers use `Op.apply(*inputs, **params)`."""
+    Subclasses write `forward` and `backward` as static methods on NumPy arrays; callers
+    use `Op.apply(*inputs, **params)`."""
     _arrays = False     # forward/backward on NumPy arrays (built-in ops) or on Tensors
     backward_name = None   # PyTorch's name for the node, when it is not `<Op>Backward0`
     _record, _saved = False, ()   # defaults of a node that records nothing
-    _subclass_hooks = []   # no-op here (03f fills this in)
+    _subclass_hooks = []   # run on each new subclass (filled in below and in 03f)
 
     def __init_subclass__(cls, arrays=None, **kwargs):
         "Runs when a subclass is defined: reads `arrays=True` from the class statement."
@@ -85,9 +95,14 @@ class Function:
         for hook in Function._subclass_hooks: hook(cls)
 
     @staticmethod
-    def forward(ctx, *inputs, **params): raise NotImplementedError
+    def forward(ctx, *inputs, **params):
+        "The op on the inputs' arrays (a Python number stays a number); returns one array."
+        raise NotImplementedError
     @staticmethod
-    def backward(ctx, grad): raise NotImplementedError
+    def backward(ctx, grad):
+        """dL/d(output) -> one gradient per positional input of `forward` (None if none is
+        needed), in that input's shape or in the output's: the engine unbroadcasts it."""
+        raise NotImplementedError
 
     def save_for_backward(self, *arrays):
         "Keep arrays for backward. Nothing is kept when no graph is recorded."
@@ -101,7 +116,9 @@ class Function:
     def name(self):
         "The node's name as PyTorch prints it: `MulBackward0`, `SumBackward1`, ..."
         return self.backward_name or type(self).__name__ + "Backward0"
-    def __repr__(self): return f"<{self.name()}>"
+    def __repr__(self):
+        "`<MulBackward0>`: the node's name, as PyTorch shows a `grad_fn`."
+        return f"<{self.name()}>"
 
 # %% ../../nbs/03a_function.ipynb #2a820fed
 #| code-fold: true
@@ -154,6 +171,28 @@ def _apply(cls, *args, **params):
         if ctx._saved: ctx._note_versions((*args, result))   # (03f fills this in)
         result._grad_fn, result._requires_grad = ctx, True
     return result
+
+# %% ../../nbs/03a_function.ipynb #d0c5a002
+#| code-fold: true
+def _document_steps(cls):
+    """Docstrings for an op class's `forward` and `backward` (where they have none), from
+    the class docstring's first paragraph: the op before "VJP", the VJP after it."""
+    if not (cls._arrays and cls.__doc__): return
+    summary = " ".join(cls.__doc__.split("\n\n")[0].split())
+    op, _, vjp = summary.partition("VJP")
+    op = op.strip()
+    word = op.split(" ", 1)[0]
+    if word == "A" or word[1:].islower(): op = op[0].lower() + op[1:]     # "a copy of a."
+    name = cls.__name__
+    docs = {"forward": f"{name}'s forward, on arrays: {op}",
+            "backward": f"{name}'s backward: one gradient per input from g = dL/d(output)"
+                        + (f"; VJP{vjp}" if vjp else " (see the class docstring).")}
+    for step, doc in docs.items():
+        f = cls.__dict__.get(step)
+        f = getattr(f, "__func__", f)        # the function inside a staticmethod
+        if callable(f) and not f.__doc__: f.__doc__ = doc
+
+Function._subclass_hooks.append(_document_steps)
 
 # %% ../../nbs/03a_function.ipynb #7283056a
 class Add(Function, arrays=True):

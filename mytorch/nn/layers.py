@@ -49,6 +49,8 @@ class Linear(Module):
     weight: (out_features, in_features), chapter 01's layout; bias: (out_features,) or None.
     Both start uniform in +-1/sqrt(in_features), as PyTorch's (`reset_parameters`)."""
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        """Weight (out_features, in_features) and bias (out_features,) as Parameters,
+        initialised by `reset_parameters`."""
         super().__init__()
         if device is not None: _check_device("Linear", device)
         self.in_features, self.out_features = in_features, out_features
@@ -65,12 +67,14 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        "`input @ weight.T + bias`: (*, in_features) -> (*, out_features)."
         try: return F.linear(input, self.weight, self.bias)
         except (TypeError, RuntimeError) as e: error = e
         _check_linear_input(self, input)          # the usual slips, named for this layer
         raise error
 
     def extra_repr(self):
+        "`in_features=..., out_features=..., bias=...`, as PyTorch."
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
 
@@ -105,27 +109,41 @@ def _unflatten(input, dim, sizes):
 class Identity(Module):
     """Returns its input unchanged, as `torch.nn.Identity`: a placeholder layer.
     input: any shape -> output: the same tensor. Arguments are accepted and ignored."""
-    def __init__(self, *args, **kwargs): super().__init__()
-    def forward(self, input): return input
+    def __init__(self, *args, **kwargs):
+        "Takes (and ignores) any arguments, as PyTorch's Identity."
+        super().__init__()
+    def forward(self, input):
+        "Returns `input` unchanged."
+        return input
 
 class Flatten(Module):
     """Merges dimensions `start_dim`..`end_dim` into one, as `torch.nn.Flatten`.
     input: (N, *dims) -> output: (N, prod(dims)) with the defaults (the batch dim stays)."""
     def __init__(self, start_dim=1, end_dim=-1):
+        "Flatten dims `start_dim` through `end_dim` (default: all but the batch dim)."
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
-    def forward(self, input): return input.flatten(self.start_dim, self.end_dim)
-    def extra_repr(self): return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+    def forward(self, input):
+        "`input.flatten(start_dim, end_dim)`: (N, C, H, W) -> (N, C*H*W) by default."
+        return input.flatten(self.start_dim, self.end_dim)
+    def extra_repr(self):
+        "`start_dim=1, end_dim=-1`."
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 class Unflatten(Module):
     """Splits dimension `dim` into `unflattened_size`, as `torch.nn.Unflatten`.
     input: (*, d, *) -> output: (*, s1, ..., sk, *), s1*...*sk = d (one si may be -1)."""
     def __init__(self, dim, unflattened_size):
+        "Split dim `dim` into `unflattened_size` (a tuple of ints)."
         super().__init__()
         _require_tuple_int(unflattened_size)
         self.dim, self.unflattened_size = dim, unflattened_size
-    def forward(self, input): return _unflatten(input, self.dim, self.unflattened_size)
-    def extra_repr(self): return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+    def forward(self, input):
+        "`input` with dim `dim` reshaped to `unflattened_size`: (N, 12) -> (N, 3, 4)."
+        return _unflatten(input, self.dim, self.unflattened_size)
+    def extra_repr(self):
+        "`dim=..., unflattened_size=...`."
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 # %% ../../nbs/05d_layers.ipynb #5d000012
 class Dropout(Module):
@@ -133,12 +151,18 @@ class Dropout(Module):
     1/(1-p) (inverted dropout), as `torch.nn.Dropout`; the identity in `eval()` mode.
     input: any shape -> output: the same shape."""
     def __init__(self, p=0.5, inplace=False):
+        "`p`: the probability of zeroing an element (0 <= p <= 1)."
         super().__init__()
         if p < 0 or p > 1:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p, self.inplace = p, inplace
-    def forward(self, input): return F.dropout(input, self.p, self.training, self.inplace)
-    def extra_repr(self): return f"p={self.p}, inplace={self.inplace}"
+    def forward(self, input):
+        """`F.dropout`: zero elements with probability p and scale the rest by 1/(1-p) in
+        training; identity in eval."""
+        return F.dropout(input, self.p, self.training, self.inplace)
+    def extra_repr(self):
+        "`p=0.5, inplace=False`."
+        return f"p={self.p}, inplace={self.inplace}"
 
 # %% ../../nbs/05d_layers.ipynb #5d000015
 #| code-fold: true
@@ -182,6 +206,7 @@ class Embedding(Module):
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  _freeze=False, device=None, dtype=None):
+        "Store the options and make the weight (see the class docstring)."
         super().__init__()
         if device is not None: _check_device("Embedding", device)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
@@ -193,20 +218,20 @@ class Embedding(Module):
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else: self.weight = _given_weight(_weight, num_embeddings, embedding_dim, _freeze)
-
     def reset_parameters(self):
+        "Redraw the weight from N(0, 1) and zero the `padding_idx` row."
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with no_grad(): self.weight[self.padding_idx].fill_(0)
-
     def forward(self, input):
+        "`weight[input]`: the rows picked by the indices, (*) -> (*, embedding_dim)."
         try: return F.embedding(input, self.weight, self.padding_idx, self.max_norm,
                                 self.norm_type, self.scale_grad_by_freq, self.sparse)
         except (TypeError, RuntimeError, IndexError) as e: error = e
         _check_indices(self, input)               # bad indices, named for this layer
         raise error
-
     def extra_repr(self):
+        "`num_embeddings, embedding_dim`, plus the options that differ from their defaults."
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         for k, default in [("padding_idx", None), ("max_norm", None), ("norm_type", 2),
                            ("scale_grad_by_freq", False), ("sparse", False)]:
@@ -230,80 +255,124 @@ Embedding.from_pretrained = _from_pretrained
 class ReLU(Module):
     "max(0, x) elementwise, as `torch.nn.ReLU`. input: any shape -> output: the same shape."
     def __init__(self, inplace=False):
+        "`inplace=True` overwrites the input instead of allocating the output."
         super().__init__()
         self.inplace = inplace
-    def forward(self, input): return F.relu(input, inplace=self.inplace)
-    def extra_repr(self): return "inplace=True" if self.inplace else ""
+    def forward(self, input):
+        "`F.relu(input)`: max(x, 0) elementwise."
+        return F.relu(input, inplace=self.inplace)
+    def extra_repr(self):
+        "`inplace=True` when set, else empty."
+        return "inplace=True" if self.inplace else ""
 
 class LeakyReLU(Module):
     "x for x >= 0, else negative_slope * x, as `torch.nn.LeakyReLU`. Shape kept."
     def __init__(self, negative_slope=0.01, inplace=False):
+        "`negative_slope`: the slope for x < 0 (default 0.01)."
         super().__init__()
         self.negative_slope, self.inplace = negative_slope, inplace
-    def forward(self, input): return F.leaky_relu(input, self.negative_slope, self.inplace)
+    def forward(self, input):
+        "`F.leaky_relu(input, negative_slope)`: x for x >= 0, negative_slope * x otherwise."
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
     def extra_repr(self):
+        "`negative_slope=0.01` (and `inplace=True` when set)."
         inplace = ", inplace=True" if self.inplace else ""
         return f"negative_slope={self.negative_slope}{inplace}"
 
+# %% ../../nbs/05d_layers.ipynb #bbbf95bc
 class ELU(Module):
     "x for x > 0, else alpha * (exp(x) - 1), as `torch.nn.ELU`. Any shape -> same shape."
     def __init__(self, alpha=1.0, inplace=False):
+        "`alpha`: the value the negative side saturates to (-alpha)."
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
-    def forward(self, input): return F.elu(input, self.alpha, self.inplace)
-    def extra_repr(self): return f"alpha={self.alpha}" + (", inplace=True" * self.inplace)
+    def forward(self, input):
+        "`F.elu(input, alpha)`: x for x > 0, alpha (exp(x) - 1) otherwise."
+        return F.elu(input, self.alpha, self.inplace)
+    def extra_repr(self):
+        "`alpha=1.0` (and `inplace=True` when set)."
+        return f"alpha={self.alpha}" + (", inplace=True" * self.inplace)
 
 class GELU(Module):
     """x * Phi(x), Phi the standard normal CDF, as `torch.nn.GELU`; approximate='tanh' uses
     PyTorch's tanh formula. Any shape -> same shape."""
     def __init__(self, approximate="none"):
+        "`approximate`: 'none' (the exact erf form) or 'tanh'."
         super().__init__()
         self.approximate = approximate
-    def forward(self, input): return F.gelu(input, approximate=self.approximate)
-    def extra_repr(self): return f"approximate={self.approximate!r}"
+    def forward(self, input):
+        "`F.gelu(input, approximate)`: x * Phi(x)."
+        return F.gelu(input, approximate=self.approximate)
+    def extra_repr(self):
+        "`approximate='none'`."
+        return f"approximate={self.approximate!r}"
 
 # %% ../../nbs/05d_layers.ipynb #5d00001c
 class SiLU(Module):
     "x * sigmoid(x) (swish), as `torch.nn.SiLU`. input: any shape -> output: same shape."
     def __init__(self, inplace=False):
+        "`inplace=True` overwrites the input instead of allocating the output."
         super().__init__()
         self.inplace = inplace
-    def forward(self, input): return F.silu(input, inplace=self.inplace)
-    def extra_repr(self): return "inplace=True" if self.inplace else ""
+    def forward(self, input):
+        "`F.silu(input)`: x * sigmoid(x)."
+        return F.silu(input, inplace=self.inplace)
+    def extra_repr(self):
+        "`inplace=True` when set, else empty."
+        return "inplace=True" if self.inplace else ""
 
 class Sigmoid(Module):
     "1 / (1 + exp(-x)), as `torch.nn.Sigmoid`. input: any shape -> output: the same shape."
-    def forward(self, input): return F.sigmoid(input)
+    def forward(self, input):
+        "`F.sigmoid(input)`: 1 / (1 + exp(-x))."
+        return F.sigmoid(input)
 
 class Tanh(Module):
     "tanh(x), as `torch.nn.Tanh`. input: any shape -> output: the same shape."
-    def forward(self, input): return F.tanh(input)
+    def forward(self, input):
+        "`F.tanh(input)`."
+        return F.tanh(input)
 
 # %% ../../nbs/05d_layers.ipynb #5d00001d
 class Softplus(Module):
     """log(1 + exp(beta * x)) / beta, as `torch.nn.Softplus`; x where beta * x > threshold.
     input: any shape -> output: the same shape."""
     def __init__(self, beta=1.0, threshold=20.0):
+        "`beta` scales the input; above `threshold` (of beta * x) the layer returns x."
         super().__init__()
         self.beta, self.threshold = beta, threshold
-    def forward(self, input): return F.softplus(input, self.beta, self.threshold)
-    def extra_repr(self): return f"beta={self.beta}, threshold={self.threshold}"
+    def forward(self, input):
+        "`F.softplus(input, beta, threshold)`: log(1 + exp(beta x)) / beta."
+        return F.softplus(input, self.beta, self.threshold)
+    def extra_repr(self):
+        "`beta=1.0, threshold=20.0`."
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 class Softmax(Module):
     "exp(x_i) / sum_j exp(x_j) along `dim`, as `torch.nn.Softmax`. Any shape -> same shape."
     def __init__(self, dim=None):
+        "`dim`: the dimension the softmax normalises over."
         super().__init__()
         self.dim = dim
-    def forward(self, input): return F.softmax(input, self.dim)
-    def extra_repr(self): return f"dim={self.dim}"
+    def forward(self, input):
+        "`F.softmax(input, dim)`."
+        return F.softmax(input, self.dim)
+    def extra_repr(self):
+        "`dim=...`."
+        return f"dim={self.dim}"
 
 class LogSoftmax(Module):
     "log(softmax(x)) along `dim`, computed stably, as `torch.nn.LogSoftmax`. Shape kept."
     def __init__(self, dim=None):
+        "`dim`: the dimension the softmax normalises over."
         super().__init__()
         self.dim = dim
-    def forward(self, input): return F.log_softmax(input, self.dim)
-    def extra_repr(self): return f"dim={self.dim}"
+    def forward(self, input):
+        "`F.log_softmax(input, dim)`."
+        return F.log_softmax(input, self.dim)
+    def extra_repr(self):
+        "`dim=...`."
+        return f"dim={self.dim}"
 
 # %% ../../nbs/05d_layers.ipynb #5d000021
 #| code-fold: true
@@ -334,30 +403,38 @@ class MSELoss(_Loss):
     """Mean squared error (x - y)^2, as `torch.nn.MSELoss`. input: (*), target: (*),
     the same shape -> a scalar, or (*) with reduction='none'."""
     def forward(self, input, target):
+        "`F.mse_loss(input, target)`: (input - target)^2, reduced."
         return F.mse_loss(input, target, reduction=self.reduction)
 
 class L1Loss(_Loss):
     """Mean absolute error |x - y|, as `torch.nn.L1Loss`. input: (*), target: (*) ->
     a scalar, or (*) with reduction='none'."""
     def forward(self, input, target):
+        "`F.l1_loss(input, target)`: |input - target|, reduced."
         return F.l1_loss(input, target, reduction=self.reduction)
 
 class SmoothL1Loss(_Loss):
     """0.5 (x - y)^2 / beta where |x - y| < beta, else |x - y| - 0.5 beta, as
     `torch.nn.SmoothL1Loss`. input: (*), target: (*) -> a scalar, or (*) with 'none'."""
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        """`beta`: where the loss turns from quadratic to linear; `reduction` as for every
+        loss."""
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
     def forward(self, input, target):
+        "`F.smooth_l1_loss(input, target, beta=beta)`."
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 class HuberLoss(_Loss):
     """0.5 (x - y)^2 where |x - y| < delta, else delta (|x - y| - 0.5 delta), as
     `torch.nn.HuberLoss` (SmoothL1Loss times delta). input: (*), target: (*) -> a scalar."""
     def __init__(self, reduction="mean", delta=1.0):
+        """`delta`: where the loss turns from quadratic to linear; `reduction` as for every
+        loss."""
         super().__init__(reduction=reduction)
         self.delta = delta
     def forward(self, input, target):
+        "`F.huber_loss(input, target, delta=delta)`."
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 # %% ../../nbs/05d_layers.ipynb #5d000023
@@ -366,9 +443,12 @@ class NLLLoss(_WeightedLoss):
     or (N, C, d1, ...) log-probabilities; target: (N) or (N, d1, ...) class indices."""
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean"):
+        "Store class `weight`, `ignore_index` and `reduction`."
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
     def forward(self, input, target):
+        """`F.nll_loss(input, target)`: -input[n, target[n]] for log-probabilities `input`
+        (N, C), reduced."""
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
 
@@ -378,9 +458,12 @@ class CrossEntropyLoss(_WeightedLoss):
     probabilities shaped like input -> a scalar, or per-element with reduction='none'."""
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean", label_smoothing=0.0):
+        "Store class `weight`, `ignore_index`, `reduction` and `label_smoothing`."
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
     def forward(self, input, target):
+        """`F.cross_entropy(input, target)`: input logits (N, C) or (N, C, d1, ...), target
+        class indices or probabilities."""
         return F.cross_entropy(input, target, weight=self.weight,
                                ignore_index=self.ignore_index, reduction=self.reduction,
                                label_smoothing=self.label_smoothing)
@@ -390,6 +473,7 @@ class BCELoss(_WeightedLoss):
     """Binary cross-entropy of probabilities, as `torch.nn.BCELoss` (logs clamped at -100).
     input: (*) probabilities in [0, 1]; target: (*) the same shape -> a scalar."""
     def forward(self, input, target):
+        "`F.binary_cross_entropy(input, target)` with this loss's weight and reduction."
         return F.binary_cross_entropy(input, target, weight=self.weight,
                                       reduction=self.reduction)
 
@@ -399,10 +483,13 @@ class BCEWithLogitsLoss(_Loss):
     `pos_weight` (along the last dimension) weighs the positives; both are buffers."""
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
                  pos_weight=None):
+        """Store `weight`, `pos_weight` (buffers) and `reduction`; `size_average`/`reduce`
+        are PyTorch's deprecated forms of it."""
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
     def forward(self, input, target):
+        "`F.binary_cross_entropy_with_logits(input, target)` with this loss's settings."
         return F.binary_cross_entropy_with_logits(input, target, self.weight,
                                                   reduction=self.reduction,
                                                   pos_weight=self.pos_weight)

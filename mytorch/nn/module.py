@@ -20,6 +20,8 @@ class Parameter(Tensor):
     registered and returned by `parameters()`. Shares `data`'s storage; requires grad
     unless `requires_grad=False`. As `torch.nn.Parameter`."""
     def __new__(cls, data=None, requires_grad=True):
+        """A new leaf sharing `data`'s storage (and version counter) that requires grad
+        unless `requires_grad=False`; `Parameter()` is empty."""
         if data is None: data = zeros(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter: data must be a Tensor, got {type(data).__name__}; "
@@ -29,9 +31,11 @@ class Parameter(Tensor):
         p.requires_grad = requires_grad
         return p
 
-    def __init__(self, data=None, requires_grad=True): pass   # all done in __new__
+    def __init__(self, data=None, requires_grad=True):
+        "Nothing to do: `__new__` built the parameter."
 
     def __repr__(self):
+        "`Parameter containing:` followed by the tensor's repr, as PyTorch."
         return "Parameter containing:\n" + super().__repr__()
 
 # %% ../../nbs/05_nn.ipynb #n1c0012
@@ -41,6 +45,8 @@ class Module:
     convert and save them."""
     training: bool
     def __init__(self):
+        """Create the registries (`_parameters`, `_buffers`, `_modules`, hooks); subclasses
+        call it first."""
         # object.__setattr__: our own __setattr__ (below) needs these dicts to exist
         for name, value in [("training", True), ("_parameters", {}), ("_buffers", {}),
                             ("_non_persistent_buffers_set", set()), ("_modules", {})]:
@@ -53,6 +59,8 @@ class Module:
             object.__setattr__(self, name, OrderedDict())
 
     def forward(self, *args, **kwargs):
+        """The computation of the module; every subclass defines it. Call the module
+        (`m(x)`), not `forward`, so hooks run."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
 
@@ -114,6 +122,7 @@ def _getattr(self, name):
 
 @add_to_class(Module, "__delattr__")
 def _delattr(self, name):
+    "`del m.name` also removes a registered parameter, buffer or submodule."
     if name in self._parameters: del self._parameters[name]
     elif name in self._buffers:
         del self._buffers[name]
@@ -270,18 +279,25 @@ class RemovableHandle:
     "Returned by the register_*_hook methods: `remove()` (or a `with` block) unregisters."
     next_id = 0
     def __init__(self, hooks_dict, *, extra_dict=()):
+        """A handle to the hook stored under a fresh id in `hooks_dict` (and `extra_dict`),
+        held weakly."""
         self.hooks_dict_ref = weakref.ref(hooks_dict)
         self.extra_dict_ref = tuple(weakref.ref(d) for d in extra_dict)
         self.id = RemovableHandle.next_id
         RemovableHandle.next_id += 1
 
     def remove(self):
+        "Remove the hook; calling it again does nothing."
         for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
             d = ref()
             if d is not None: d.pop(self.id, None)
 
-    def __enter__(self): return self
-    def __exit__(self, *exc): self.remove()
+    def __enter__(self):
+        "`with m.register_forward_hook(h):` keeps the hook for the block only."
+        return self
+    def __exit__(self, *exc):
+        "Remove the hook at the end of the `with` block."
+        self.remove()
 
 # %% ../../nbs/05_nn.ipynb #n1c0044
 @add_to_class(Module, "register_forward_pre_hook")
@@ -450,6 +466,8 @@ def _get_name(self): return type(self).__name__
 
 @add_to_class(Module, "__repr__")
 def _repr(self):
+    """The module's `extra_repr()` and its submodules, one per line, indented, as PyTorch
+    prints a model."""
     extra = self.extra_repr().split("\n") if self.extra_repr() else []
     children = [f"({k}): {_addindent(repr(m), 2)}" for k, m in self._modules.items()]
     lines = extra + children
@@ -460,6 +478,8 @@ def _repr(self):
 
 @add_to_class(Module, "__dir__")
 def _dir(self):
+    """The attributes plus the names of parameters, buffers and submodules (for tab
+    completion)."""
     return sorted(set(object.__dir__(self)) | set(self._parameters) | set(self._buffers)
                   | set(self._modules))
 
@@ -468,6 +488,7 @@ class Sequential(Module):
     """Modules applied in order, as `torch.nn.Sequential`: `Sequential(m0, m1, ...)` names
     them '0', '1', ...; `Sequential(OrderedDict(name=module, ...))` uses the names given."""
     def __init__(self, *args):
+        "Modules to run in order, named `'0'`, `'1'`, ..., or named by an OrderedDict."
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
             for name, m in args[0].items(): self.add_module(name, m)
@@ -475,13 +496,20 @@ class Sequential(Module):
             for i, m in enumerate(args): self.add_module(str(i), m)
 
     def forward(self, input):
+        "Feed `input` through each module in turn and return the last output."
         for m in self: input = m(input)
         return input
 
-    def __len__(self): return len(self._modules)
-    def __iter__(self): return iter(self._modules.values())
+    def __len__(self):
+        "Number of modules."
+        return len(self._modules)
+    def __iter__(self):
+        "Iterate over the modules in order."
+        return iter(self._modules.values())
 
     def __getitem__(self, idx):
+        """The module at `idx` (negative counts from the end), or a new Sequential for a
+        slice."""
         if isinstance(idx, slice):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
         return self._modules[_key_at(self, idx)]
@@ -504,10 +532,13 @@ def _renumber(self):
     self._modules = dict((str(i), m) for i, m in enumerate(self._modules.values()))
 
 @add_to_class(Sequential, "__setitem__")
-def _setitem(self, idx, module): setattr(self, _key_at(self, idx), module)
+def _setitem(self, idx, module):
+    "`s[i] = module` replaces the module at position `i`."
+    setattr(self, _key_at(self, idx), module)
 
 @add_to_class(Sequential, "__delitem__")
 def _delitem(self, idx):
+    "`del s[i]` (or a slice) removes modules and renumbers the rest 0, 1, ..."
     keys = list(self._modules)[idx] if isinstance(idx, slice) else [_key_at(self, idx)]
     for k in keys: delattr(self, k)
     _renumber(self)
@@ -539,6 +570,7 @@ def _pop(self, key):
 
 @add_to_class(Sequential, "__add__")
 def _add(self, other):
+    "A new Sequential with this one's modules followed by `other`'s."
     if not isinstance(other, Sequential):
         raise ValueError("add operator supports only objects of Sequential class, but "
                          f"{type(other)} is given.")
@@ -549,13 +581,20 @@ class ModuleList(Module):
     """A list of modules, registered (a plain Python list would hide them from
     `parameters()`), as `torch.nn.ModuleList`. It has no forward: you loop over it."""
     def __init__(self, modules=None):
+        "A list of submodules, registered as `'0'`, `'1'`, ..."
         super().__init__()
         if modules is not None: self.extend(modules)
 
-    def __len__(self): return len(self._modules)
-    def __iter__(self): return iter(self._modules.values())
+    def __len__(self):
+        "Number of modules."
+        return len(self._modules)
+    def __iter__(self):
+        "Iterate over the modules in order."
+        return iter(self._modules.values())
 
     def __getitem__(self, idx):
+        """The module at `idx` (negative counts from the end), or a new ModuleList for a
+        slice."""
         if isinstance(idx, slice): return type(self)(list(self._modules.values())[idx])
         return self._modules[_key_at(self, idx)]
 
@@ -584,10 +623,13 @@ def _insert(self, index, module):
     Sequential.insert(self, index, module)
 
 @add_to_class(ModuleList, "__iadd__")
-def _iadd(self, modules): return self.extend(modules)
+def _iadd(self, modules):
+    "`ml += modules` appends them (as `extend`)."
+    return self.extend(modules)
 
 @add_to_class(ModuleList, "__add__")
 def _add(self, other):
+    "A new ModuleList holding this list's modules followed by `other`'s."
     if not isinstance(other, Iterable):
         raise TypeError(f"ModuleList.__add__: expected an iterable of modules, got "
                         f"{type(other).__name__}")
@@ -611,25 +653,42 @@ class ModuleDict(Module):
     """A dict of modules, registered under their keys, as `torch.nn.ModuleDict`
     (insertion order)."""
     def __init__(self, modules=None):
+        "An ordered dict of submodules, from a mapping or (key, module) pairs."
         super().__init__()
         if modules is not None: self.update(modules)
-
-    def __getitem__(self, key): return self._modules[key]
-    def __setitem__(self, key, module): self.add_module(key, module)
-    def __delitem__(self, key): del self._modules[key]
-    def __len__(self): return len(self._modules)
-    def __iter__(self): return iter(self._modules)
-    def __contains__(self, key): return key in self._modules
-    def keys(self): return self._modules.keys()
-    def items(self): return self._modules.items()
-    def values(self): return self._modules.values()
-    def clear(self): self._modules.clear()
-
+    def __getitem__(self, key):
+        "The module stored under `key`."
+        return self._modules[key]
+    def __setitem__(self, key, module):
+        "`d[key] = module` registers it as a submodule."
+        self.add_module(key, module)
+    def __delitem__(self, key):
+        "`del d[key]`."
+        del self._modules[key]
+    def __len__(self):
+        "Number of modules."
+        return len(self._modules)
+    def __iter__(self):
+        "Iterate over the keys, in insertion order."
+        return iter(self._modules)
+    def __contains__(self, key):
+        "`key in d`."
+        return key in self._modules
+    def keys(self):
+        "The keys, in insertion order."
+        return self._modules.keys()
+    def items(self):
+        "(key, module) pairs, in insertion order."
+        return self._modules.items()
+    def values(self):
+        "The modules, in insertion order."
+        return self._modules.values()
+    def clear(self):
+        "Remove every module."
+        self._modules.clear()
     def pop(self, key):
         "Remove the module under `key` and return it."
-        m = self[key]
-        del self[key]
-        return m
+        return self._modules.pop(key)
 
 # %% ../../nbs/05_nn.ipynb #n1c0075
 #| code-fold: true

@@ -63,6 +63,7 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
                  initial_accumulator_value=0, eps=1e-10, foreach=None, *,
                  maximize=False, differentiable=False, fused=None):
+        "Check the hyper-parameters (with PyTorch's messages); they become the defaults."
         _check_lr(lr)
         _check(0.0 <= lr, "learning rate", lr)
         _check(0.0 <= lr_decay, "lr_decay value", lr_decay)
@@ -104,6 +105,7 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
+        "Check the hyper-parameters (with PyTorch's messages); they become the defaults."
         _check_lr(lr)
         _check(0.0 <= lr, "learning rate", lr)
         _check(0.0 <= eps, "epsilon value", eps)
@@ -161,6 +163,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
+        "Check the hyper-parameters (with PyTorch's messages); they become the defaults."
         _check_lr(lr, foreach, capturable)
         _check(0.0 <= lr, "learning rate", lr)
         _check(0.0 <= eps, "epsilon value", eps)
@@ -213,6 +216,7 @@ class AdamW(Adam):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,
                  differentiable=False, fused=None):
+        "Adam with `decoupled_weight_decay=True` (default weight_decay 1e-2)."
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
                          maximize=maximize, capturable=capturable,
                          differentiable=differentiable, fused=fused,
@@ -233,18 +237,23 @@ def _setstate(opt, state, **missing):
 _OLD = dict(foreach=None, maximize=False, differentiable=False)    # newer than all four
 
 @add_to_class(Adagrad)
-def __setstate__(self, state): _setstate(self, state, fused=None, **_OLD)
+def __setstate__(self, state):
+    "Unpickling: fill in options that older pickles lack, as PyTorch."
+    _setstate(self, state, fused=None, **_OLD)
 
 @add_to_class(RMSprop)
 def __setstate__(self, state):
+    "Unpickling: fill in options that older pickles lack, as PyTorch."
     _setstate(self, state, momentum=0, centered=False, capturable=False, **_OLD)
 
 @add_to_class(Adam)
 def __setstate__(self, state):
+    "Unpickling: fill in options that older pickles lack, as PyTorch."
     _setstate(self, state, amsgrad=False, capturable=False, fused=None,
               decoupled_weight_decay=False, **_OLD)
 
 @add_to_class(AdamW)
 def __setstate__(self, state):
+    "Unpickling: as Adam, and decoupled weight decay stays on."
     Adam.__setstate__(self, state)
     for group in self.param_groups: group["decoupled_weight_decay"] = True

@@ -80,6 +80,7 @@ class LRScheduler:
     _is_initial = False
 
     def __init__(self, optimizer, last_epoch=-1):
+        "Attach to `optimizer`, note each group's `initial_lr`, and take the first step."
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:                  # a fresh start: remember each group's lr
@@ -103,16 +104,16 @@ class LRScheduler:
     def get_lr(self):
         "The rates for epoch `last_epoch`, one per param group: what a schedule defines."
         raise NotImplementedError
-
     def get_last_lr(self):
         "The rates that the last `step()` set, one per param group."
         return self._last_lr
-
     def state_dict(self):
         "Everything in the scheduler but the optimizer (save the optimizer's state too)."
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
-    def load_state_dict(self, state_dict): self.__dict__.update(state_dict)
+    def load_state_dict(self, state_dict):
+        "Restore the scheduler's state from `state_dict()`'s output."
+        self.__dict__.update(state_dict)
 
 # %% ../../nbs/06d_lr_scheduler.ipynb #6d000008
 #| code-fold: true
@@ -171,11 +172,13 @@ def _set_lrs(self, compute):
 class StepLR(LRScheduler):
     "Multiply each group's lr by `gamma` every `step_size` epochs."
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        "Multiply the lr by `gamma` every `step_size` steps."
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        "Each group's lr times gamma every step_size steps, else unchanged."
         _warn_get_lr_outside_step(self)
         if (self.last_epoch == 0) or (self.last_epoch % self.step_size != 0):
             return _group_values(self.optimizer, "lr")
@@ -188,11 +191,14 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     "Multiply each group's lr by `gamma` at each of the `milestones` (epoch numbers)."
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        "Multiply the lr by `gamma` at each step listed in `milestones`."
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """Each group's lr times gamma (to the milestone's count) at a milestone, else
+        unchanged."""
         _warn_get_lr_outside_step(self)
         if self.last_epoch not in self.milestones:
             return _group_values(self.optimizer, "lr")
@@ -208,10 +214,12 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     "Multiply each group's lr by `gamma` every epoch."
     def __init__(self, optimizer, gamma, last_epoch=-1):
+        "Multiply the lr by `gamma` every step."
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        "Each group's lr times gamma (unchanged at the constructor's step)."
         _warn_get_lr_outside_step(self)
         if self._is_initial:                  # the constructor's step keeps the rate
             return _group_values(self.optimizer, "lr")
@@ -224,11 +232,15 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     "Cosine decay from each group's lr to `eta_min` in `T_max` epochs (and back up after)."
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        """Anneal the lr from its initial value to `eta_min` along a half cosine over
+        `T_max` steps."""
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """The lr for the current step, by PyTorch's recursive cosine formula (the closed
+        form when resumed)."""
         _warn_get_lr_outside_step(self)
         groups, T, eta_min = self.optimizer.param_groups, self.T_max, self.eta_min
         if self._is_initial:
@@ -261,6 +273,7 @@ def _lr_lambdas(optimizer, lr_lambda):
 class LambdaLR(LRScheduler):
     "Set each group's lr to its initial lr times `lr_lambda(epoch)` (or one per group)."
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        "lr = initial lr * lr_lambda(epoch), one function per group or one for all."
         self.optimizer = optimizer
         self.lr_lambdas = _lr_lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
@@ -274,6 +287,8 @@ class LambdaLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict):
+        """Restore the state; callable objects among the lr_lambdas get their saved
+        attributes back."""
         lr_lambdas = state_dict.pop("lr_lambdas")
         self.__dict__.update(state_dict)
         state_dict["lr_lambdas"] = lr_lambdas         # leave the caller's dict as it was
@@ -281,6 +296,7 @@ class LambdaLR(LRScheduler):
             if saved is not None: fn.__dict__.update(saved)
 
     def get_lr(self):
+        "base_lr * lr_lambda(last_epoch) for each group."
         _warn_get_lr_outside_step(self)
         return [base_lr * lmbda(self.last_epoch)
                 for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs, strict=True)]
@@ -290,6 +306,8 @@ class LinearLR(LRScheduler):
     "Scale each group's lr by a factor going linearly from `start_factor` to `end_factor`."
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
+        """Change the lr's factor linearly from `start_factor` to `end_factor` over
+        `total_iters` steps."""
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError("Starting multiplicative factor expected to be greater than 0 "
                              "and less or equal to 1.")
@@ -301,6 +319,7 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        "The lr for the current step, by PyTorch's recursive linear formula."
         _warn_get_lr_outside_step(self)
         groups, s, e = self.optimizer.param_groups, self.start_factor, self.end_factor
         if self.last_epoch == 0:
@@ -321,6 +340,7 @@ class ReduceLROnPlateau(LRScheduler):
     "Multiply each group's lr by `factor` when the metric stops improving for a while."
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+        "Check the options; `step(metric)` then watches the metric (see the class)."
         if factor >= 1.0: raise ValueError("Factor should be < 1.0.")
         self.factor = factor
         _check_optimizer(optimizer)
@@ -353,7 +373,9 @@ class ReduceLROnPlateau(LRScheduler):
         self.num_bad_epochs = 0
 
     @property
-    def in_cooldown(self): return self.cooldown_counter > 0
+    def in_cooldown(self):
+        "True while the cooldown after a reduction is running."
+        return self.cooldown_counter > 0
 
 # %% ../../nbs/06d_lr_scheduler.ipynb #6d00001f
 @add_to_class(ReduceLROnPlateau, "step")
@@ -404,6 +426,7 @@ def _is_better(self, a, best):
 
 @add_to_class(ReduceLROnPlateau, "load_state_dict")
 def _plateau_load_state_dict(self, state_dict):
+    "Restore the state from `state_dict()`'s output (and the comparison it uses)."
     self.__dict__.update(state_dict)
     self._init_is_better(mode=self.mode, threshold=self.threshold,
                          threshold_mode=self.threshold_mode)
@@ -439,6 +462,7 @@ def _check_schedulers(name, schedulers, optimizer, chained=False):
 class SequentialLR(LRScheduler):
     "Run `schedulers` one after the other, switching at the epochs in `milestones`."
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        "Run `schedulers` one after another, switching at the steps in `milestones`."
         _check_schedulers(type(self).__name__, schedulers, optimizer)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
@@ -485,6 +509,7 @@ def _sequential_state_dict(self):
 
 @add_to_class(SequentialLR, "load_state_dict")
 def _sequential_load_state_dict(self, state_dict):
+    "Restore the state and each inner scheduler's state from `state_dict()`'s output."
     _schedulers = state_dict.pop("_schedulers")
     self.__dict__.update(state_dict)
     state_dict["_schedulers"] = _schedulers            # leave the caller's dict as it was
@@ -532,6 +557,8 @@ class OneCycleLR(LRScheduler):
                  steps_per_epoch=None, pct_start=0.3, anneal_strategy="cos",
                  cycle_momentum=True, base_momentum=0.85, max_momentum=0.95,
                  div_factor=25.0, final_div_factor=1e4, three_phase=False, last_epoch=-1):
+        """The 1cycle policy: warm the lr up to `max_lr` then anneal it far below the
+        start, over `total_steps` (or epochs * steps_per_epoch)."""
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
@@ -633,6 +660,7 @@ def lr_find(model, optimizer, loss_fn, batches, start_lr=1e-7, end_lr=10.0, num_
 class ConstantLR(LRScheduler):
     "Multiply each group's lr by `factor` until epoch `total_iters`, then restore it."
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        "Multiply the lr by `factor` (0..1) until `total_iters` steps, then restore it."
         if factor > 1.0 or factor < 0:
             raise ValueError("Constant multiplicative factor expected to be between 0 "
                              "and 1.")
@@ -641,6 +669,8 @@ class ConstantLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        """The lr for the current step: multiplied by factor at step 0, divided by it at
+        step total_iters."""
         _warn_get_lr_outside_step(self)
         groups = self.optimizer.param_groups
         if self.last_epoch == 0: return [group["lr"] * self.factor for group in groups]
@@ -655,6 +685,8 @@ class ConstantLR(LRScheduler):
 class MultiplicativeLR(LRScheduler):
     "Multiply each group's lr by `lr_lambda(epoch)` at every step (or one per group)."
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        """Multiply the lr by `lr_lambda(epoch)` at every step, one function per group or
+        one for all."""
         self.optimizer = optimizer
         self.lr_lambdas = _lr_lambdas(optimizer, lr_lambda)
         for fn in self.lr_lambdas:
@@ -666,6 +698,7 @@ class MultiplicativeLR(LRScheduler):
     state_dict, load_state_dict = LambdaLR.state_dict, LambdaLR.load_state_dict
 
     def get_lr(self):
+        "Each group's lr times lr_lambda(last_epoch) (unchanged at the constructor's step)."
         _warn_get_lr_outside_step(self)
         if self._is_initial: return _group_values(self.optimizer, "lr")
         return [group["lr"] * lmbda(self.last_epoch) for lmbda, group
@@ -675,6 +708,7 @@ class MultiplicativeLR(LRScheduler):
 class ChainedScheduler(LRScheduler):
     "Step several (chainable) schedulers of one optimizer with one `step()`."
     def __init__(self, schedulers, optimizer=None):
+        "Step all of `schedulers` (on the same optimizer) together at each `step`."
         optimizer = _check_schedulers(type(self).__name__, schedulers, optimizer,
                                       chained=True)
         self._schedulers = schedulers
@@ -682,6 +716,7 @@ class ChainedScheduler(LRScheduler):
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
 
     def step(self):
+        "Step every scheduler in the chain, in order."
         for scheduler in self._schedulers: scheduler.step()
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
 
@@ -692,6 +727,8 @@ class ChainedScheduler(LRScheduler):
 class CosineAnnealingWarmRestarts(LRScheduler):
     "SGDR: a cosine from each group's lr to `eta_min` over T_i epochs, then a restart."
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+        """Cosine annealing that restarts every `T_0` steps, the period growing by `T_mult`
+        each restart."""
         if T_0 <= 0 or not isinstance(T_0, int):
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
         if T_mult < 1 or not isinstance(T_mult, int):
@@ -705,6 +742,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        "eta_min + (base_lr - eta_min)(1 + cos(pi T_cur / T_i)) / 2 for each group."
         _warn_get_lr_outside_step(self)
         return [self.eta_min + (base_lr - self.eta_min)
                 * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
@@ -741,6 +779,8 @@ class CyclicLR(LRScheduler):
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
                  mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
                  cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
+        """Cycle the lr between `base_lr` and `max_lr` (and momentum the other way) with
+        the given policy."""
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         base_lrs = _per_group("base_lr", optimizer, base_lr)
@@ -824,6 +864,8 @@ def _cyclic_state_dict(self):
 
 @add_to_class(CyclicLR, "load_state_dict")
 def _cyclic_load_state_dict(self, state_dict):
+    """Restore the state from `state_dict()`'s output, including a custom scale function's
+    attributes."""
     fn = state_dict.pop("_scale_fn_custom")
     self.__dict__.update(state_dict)
     state_dict["_scale_fn_custom"] = fn               # leave the caller's dict as it was

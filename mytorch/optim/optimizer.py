@@ -36,6 +36,8 @@ class Optimizer:
     `step` and `state_dict`. A subclass writes the update math in `_init_state` and
     `_update`; everything else (bookkeeping) lives here, once."""
     def __init__(self, params, defaults):
+        """`params`: an iterable of Tensors or of param-group dicts; `defaults`: the
+        hyper-parameters each group gets unless it sets its own."""
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable "
@@ -48,6 +50,7 @@ class Optimizer:
         for param_group in param_groups: self.add_param_group(param_group)
 
     def __repr__(self):
+        "The class name and each param group's options, as PyTorch prints an optimizer."
         s = self.__class__.__name__ + " ("
         for i, group in enumerate(self.param_groups):
             s += f"\nParameter Group {i}\n"

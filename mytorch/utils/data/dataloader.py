@@ -25,14 +25,17 @@ class Dataset:
     `__getitems__(indices)`, which returns the list of those samples in one call: a
     DataLoader then fetches a whole batch at once (see "The fast path" below)."""
     def __getitem__(self, index):
+        "Sample `index`; every subclass defines it."
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
     def __add__(self, other):
+        "`ds1 + ds2` is `ConcatDataset([ds1, ds2])`."
         return ConcatDataset([self, other])
 
 # %% ../../../nbs/07_data.ipynb #07d0000e
 class TensorDataset(Dataset):
     "Sample i is `tuple(t[i] for t in tensors)`: tensors with one row per sample."
     def __init__(self, *tensors):
+        "Tensors with the same first dimension; sample i is the tuple of their i-th rows."
         for k, t in enumerate(tensors):
             if t.ndim == 0:
                 raise IndexError(f"TensorDataset: tensor {k} is 0-d; every tensor needs a "
@@ -43,21 +46,27 @@ class TensorDataset(Dataset):
                                  f"{sizes}; hint: every tensor needs one row per sample")
         self.tensors = tensors
     def __getitem__(self, index):
+        "The tuple of each tensor's row `index`."
         return tuple(t[index] for t in self.tensors)
     def __len__(self):
+        "The tensors' first dimension."
         return self.tensors[0].shape[0]
 
 # %% ../../../nbs/07_data.ipynb #07d00011
 class Subset(Dataset):
     "The samples of `dataset` at `indices` (a sequence of ints), in that order."
     def __init__(self, dataset, indices):
+        "The samples of `dataset` at positions `indices`."
         self.dataset, self.indices = dataset, indices
     def __getitem__(self, idx):
+        "Sample `indices[idx]` of the dataset (a list of positions fetches several)."
         if isinstance(idx, list): return self.dataset[[self.indices[i] for i in idx]]
         return self.dataset[self.indices[idx]]
     def __len__(self):
+        "Number of indices."
         return len(self.indices)
 
+# %% ../../../nbs/07_data.ipynb #01b686f7
 def _split_sizes(n, fractions):
     "Counts for `fractions` of n items, PyTorch's way: floors, then round-robin extras."
     sizes = []
@@ -91,13 +100,16 @@ def random_split(dataset, lengths, generator=None):
 class ConcatDataset(Dataset):
     "The samples of each of `datasets` in turn (`ds1 + ds2` builds one)."
     def __init__(self, datasets):
+        "The datasets, one after another; `cumulative_sizes` holds their running lengths."
         self.datasets = list(datasets)
         if len(self.datasets) == 0:
             raise AssertionError("datasets should not be an empty iterable")
         self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
     def __len__(self):
+        "Total number of samples."
         return self.cumulative_sizes[-1]
     def __getitem__(self, idx):
+        "Sample `idx` of the concatenation (negative counts from the end)."
         if idx < 0:
             if -idx > len(self):
                 raise ValueError("absolute value of index should not exceed dataset length")
@@ -108,19 +120,31 @@ class ConcatDataset(Dataset):
 # %% ../../../nbs/07_data.ipynb #07d00018
 class Sampler:
     "Base class: an iterable of indices (or of lists of indices) into a dataset."
-    def __init__(self, data_source=None): pass
-    def __iter__(self): raise NotImplementedError
+    def __init__(self, data_source=None):
+        "`data_source` is accepted for compatibility and ignored, as in PyTorch."
+    def __iter__(self):
+        "Yield indices; every subclass defines it."
+        raise NotImplementedError
 
 class SequentialSampler(Sampler):
     "0, 1, ..., len(data_source) - 1, always in that order."
-    def __init__(self, data_source): self.data_source = data_source
-    def __iter__(self): return iter(range(len(self.data_source)))
-    def __len__(self): return len(self.data_source)
+    def __init__(self, data_source):
+        "Indices 0, 1, ..., len(data_source) - 1 in order."
+        self.data_source = data_source
+    def __iter__(self):
+        "Yield 0, 1, ..., len(data_source) - 1."
+        return iter(range(len(self.data_source)))
+    def __len__(self):
+        "The dataset's length."
+        return len(self.data_source)
 
+# %% ../../../nbs/07_data.ipynb #0818a532
 class RandomSampler(Sampler):
     """A random permutation per epoch (or `num_samples` draws with replacement), from
     `generator`, or from a generator seeded from mytorch's default stream each epoch."""
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        """Random indices into `data_source`: a permutation, or `num_samples` draws with
+        replacement."""
         self.data_source, self.replacement = data_source, replacement
         self._num_samples, self.generator = num_samples, generator
         if not isinstance(replacement, bool):
@@ -131,9 +155,14 @@ class RandomSampler(Sampler):
                              f"num_samples={self.num_samples}")
     @property
     def num_samples(self):
+        "`num_samples` if given, else the dataset's length."
         return len(self.data_source) if self._num_samples is None else self._num_samples
-    def __len__(self): return self.num_samples
+    def __len__(self):
+        "Number of indices per pass (`num_samples`)."
+        return self.num_samples
     def __iter__(self):
+        """Yield the random indices (from `generator`, else a fresh seed from the default
+        generator)."""
         n, k, g = len(self.data_source), self.num_samples, self.generator
         if g is None: g = Generator().manual_seed(int(default_generator().integers(2**63)))
         if self.replacement:
@@ -147,6 +176,8 @@ class RandomSampler(Sampler):
 class BatchSampler(Sampler):
     "Lists of `batch_size` indices from `sampler`; the last is short unless `drop_last`."
     def __init__(self, sampler, batch_size, drop_last):
+        """Group the indices of `sampler` into lists of `batch_size`; `drop_last` drops a
+        short last batch."""
         if (not isinstance(batch_size, int) or isinstance(batch_size, bool)
                 or batch_size <= 0):
             raise ValueError("batch_size should be a positive integer value, but got "
@@ -156,12 +187,14 @@ class BatchSampler(Sampler):
                              f"drop_last={drop_last}")
         self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
     def __iter__(self):
+        "Yield lists of `batch_size` indices (the last one shorter unless drop_last)."
         it = iter(self.sampler)
         batch = list(itertools.islice(it, self.batch_size))
         while batch and (len(batch) == self.batch_size or not self.drop_last):
             yield batch
             batch = list(itertools.islice(it, self.batch_size))
     def __len__(self):
+        "Number of batches: n // batch_size with drop_last, else rounded up."
         n, b = len(self.sampler), self.batch_size
         return n // b if self.drop_last else (n + b - 1) // b
 
@@ -320,6 +353,7 @@ class DataLoader:
                  multiprocessing_context=None, generator=None, *,
                  prefetch_factor=None, persistent_workers=False, pin_memory_device="",
                  in_order=True):
+        "Check the options as PyTorch; make the sampler, batch sampler and collate_fn."
         self.prefetch_factor = _check_worker_options(
             num_workers, timeout, prefetch_factor, persistent_workers,
             multiprocessing_context)
@@ -353,6 +387,8 @@ class DataLoader:
 # %% ../../../nbs/07_data.ipynb #07d0002c
 @add_to_class(DataLoader)
 def __setattr__(self, attr, val):
+    """Refuse to change batch_size, sampler, dataset and the like after construction, as
+    PyTorch."""
     if self.__dict__.get("_initialized") and attr in (
             "batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
             "persistent_workers"):
@@ -366,7 +402,10 @@ def _index_sampler(self):
     return self.sampler if self.batch_sampler is None else self.batch_sampler
 
 @add_to_class(DataLoader)
-def __len__(self): return len(self._index_sampler)
+def __len__(self):
+    """Number of batches (of samples when batch_size is None): the length of the index
+    sampler."""
+    return len(self._index_sampler)
 
 @add_to_class(DataLoader)
 def _fetch(self, index):
@@ -379,6 +418,8 @@ def _fetch(self, index):
 
 @add_to_class(DataLoader)
 def __iter__(self):
+    """Yield one collated batch per index list of the batch sampler (or one sample at a
+    time when batch_size is None)."""
     for index in self._index_sampler:
         yield self.collate_fn(self._fetch(index))
 
@@ -391,6 +432,8 @@ class BatchedSamples(list):
     collate_fn). A change to the list drops `collated`."""
     collated = _make = None          # defaults for copies and unpickling (no __init__)
     def __init__(self, collated, make_samples, n):
+        """Hold `collated` and build the `n` samples with `make_samples()` only when the
+        list is read."""
         super().__init__()
         self.collated, self._make, self._n = collated, make_samples, n
     def _fill(self):
@@ -398,11 +441,14 @@ class BatchedSamples(list):
             make, self._make = self._make, None
             list.extend(self, make())
     def __len__(self):
+        "Number of samples (known without building them)."
         return self._n if self._make is not None else list.__len__(self)
-    def __radd__(self, other):             # `a_list + batch`: list's C code would see []
+    def __radd__(self, other):  # `a_list + batch`: list's C code would see []
+        "`a_list + batch`, building the samples first."
         if not isinstance(other, list): return NotImplemented
         self._fill(); return list.__add__(other, self)
 
+# %% ../../../nbs/07_data.ipynb #df6fa9ba
 def _wrap(name, writes):
     method = getattr(list, name)
     def wrapped(self, *args, **kwargs):
@@ -411,6 +457,8 @@ def _wrap(name, writes):
         if writes: self.collated = None      # the list no longer matches `collated`
         return method(self, *args, **kwargs)
     wrapped.__name__ = name
+    wrapped.__doc__ = (f"`list.{name}`, once the samples are built"
+                       + ("; drops `collated`." if writes else "."))
     return wrapped
 
 for _name in ("__getitem__ __iter__ __reversed__ __contains__ __eq__ __ne__ __lt__ __le__ "
