@@ -15,6 +15,9 @@
 - The progress bar writes to stderr (with the loss and samples/s) and `progress=False` silences it.
 - Scheduler stepping: OneCycleLR/CyclicLR per batch, the rest per epoch, ReduceLROnPlateau on the validation
   loss, and the override's errors.
+- "Making it fast": one training step of the MLP records torch's graph (10 nodes, the same names in the same
+  order), and a leaf's first gradient takes the leaf's memory layout (torch's gradient layout contract), also
+  when it arrives transposed through `x @ w.t()`.
 """
 from pathlib import Path
 
@@ -376,6 +379,61 @@ def test_an_empty_loader_is_an_error():
         fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.01), [], progress=False)
     with pytest.raises(ValueError, match="no samples"):
         evaluate(model, nn.CrossEntropyLoss(), [])
+
+
+# --------------------------------------------------------------------------------------------- making it fast
+def _graph_names(root, children, is_leaf):
+    "Node names of a graph from `root`, depth first, each node once (the notebook's graph_nodes walk)."
+    names, seen, todo = [], set(), [root]
+    while todo:
+        node = todo.pop()
+        if node is None or is_leaf(node) or id(node) in seen: continue
+        seen.add(id(node))
+        names.append(node.name())
+        todo.extend(children(node))
+    return names
+
+
+def test_a_training_step_records_pytorchs_graph_with_grads_in_the_parameters_layout():
+    """"Making it fast": one step of the chapter's MLP records 10 nodes with torch's names in torch's order, and
+    every .grad is laid out as its parameter (C-contiguous, as torch's), with torch's values."""
+    import torch
+    mytorch.manual_seed(0)
+    model = mlp()
+    tmodel = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
+                                 torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    tmodel.load_state_dict({k: torch.tensor(v.array.copy()) for k, v in model.state_dict().items()})
+    x, y = blobs(64)
+    loss = nn.CrossEntropyLoss()(model(mytorch.tensor(x)), mytorch.tensor(y))
+    tloss = torch.nn.CrossEntropyLoss()(tmodel(torch.tensor(x)), torch.tensor(y))
+    names = _graph_names(loss.grad_fn, lambda n: n.next_functions, lambda n: isinstance(n, mytorch.Tensor))
+    tnames = _graph_names(tloss.grad_fn, lambda n: [f for f, _ in n.next_functions],
+                          lambda n: n.name() == "torch::autograd::AccumulateGrad")
+    assert names == tnames and len(names) == 10, (names, tnames)
+    assert names.count("AddmmBackward0") == names.count("TBackward0") == 3
+    loss.backward()
+    tloss.backward()
+    for (name, p), tp in zip(model.named_parameters(), tmodel.parameters()):
+        assert p.grad.array.flags.c_contiguous and tp.grad.is_contiguous(), name
+        np.testing.assert_allclose(p.grad.array, tp.grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+def test_a_leafs_first_grad_takes_the_leafs_layout_as_in_pytorch():
+    """The layout contract behind the section's Adam speed-up: through `x @ w.t()` the gradient reaches the leaf
+    transposed (F-ordered), yet `w.grad` is laid out as `w`: C-ordered for a C-ordered leaf, F-ordered for an
+    F-ordered one, with torch's strides and values."""
+    import torch
+    x = blobs(16)[0]
+    w = np.random.default_rng(1).standard_normal((32, 784)).astype(np.float32)
+    for leaf in (w, np.asfortranarray(w)):
+        m = mytorch.Tensor._make(leaf.copy(order="K")).requires_grad_()
+        t = torch.from_numpy(leaf.copy(order="K")).requires_grad_()
+        (mytorch.tensor(x).matmul(m.t()) ** 2).sum().backward()
+        (torch.tensor(x).matmul(t.t()) ** 2).sum().backward()
+        g = m.grad.array
+        assert (g.flags.c_contiguous, g.flags.f_contiguous) == (leaf.flags.c_contiguous, leaf.flags.f_contiguous)
+        assert g.strides == tuple(s * g.itemsize for s in t.grad.stride())
+        np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-4, atol=1e-3)
 
 
 # --------------------------------------------------------------------------------------------- names
