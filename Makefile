@@ -3,13 +3,15 @@
 SHELL := /bin/bash
 VENV  := .venv
 BIN   := $(VENV)/bin
+PORT  ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: book test check-book setup export clean-nbs bench clean help
+.PHONY: book serve test check-book setup export clean-nbs bench clean help
 
 help:
 	@echo "make book        build the HTML book into _build/html (runs every chapter)"
 	@echo "make test        run every test: export sync, clean notebooks, notebook checks, pytest"
+	@echo "make serve       serve the built book on http://127.0.0.1:$(PORT)/ (search needs a server, not file://)"
 	@echo "make check-book  open every page of the built book in headless Chromium and check it"
 	@echo "make export      export the notebooks into mytorch/ and clean them, solutions collapsed (after editing)"
 	@echo "make bench       run the benchmarks in bench/"
@@ -23,7 +25,13 @@ book: setup
 	@rm -rf _build/html _build/jupyter_execute   # no stale pages of renamed chapters
 	$(BIN)/jupyter-book build --all -W --keep-going --path-output . .
 	@echo
-	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html in a browser."
+	@echo "The book is built in _build/html. To read it (search included): make serve, then open http://127.0.0.1:$(PORT)/"
+
+# Search needs the pages served over HTTP: through file:// a browser blocks the requests that fetch its snippets.
+serve:
+	@test -f _build/html/index.html || { echo "no book in _build/html yet: run make book first"; exit 1; }
+	@echo "Serving the book on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it; make serve PORT=8001 for another port)"
+	@$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 test: setup
 	@.ci/mathjax     # the browser-check tests typeset a real equation with the book's MathJax

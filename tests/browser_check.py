@@ -9,6 +9,12 @@ than two thirds of its natural width (unreadable labels); a display equation wid
 scroll sideways); a book page whose sidebar does not show every page of the book. Failures name the page, the
 element and the section it is in. Pages are served from a local HTTP server on 127.0.0.1, so the check sees what a
 browser on a web server would. A screenshot of each page is saved for people to look at.
+Then the search page (a book is read over HTTP: `make serve`): it runs a query (`--search backward`) and fails
+unless the search finishes with results, every page result shows a snippet of the page's text (what a reader
+opening the book through file:// does not get: the browser blocks the requests that fetch them) and the console
+stays free of errors; and the general index (genindex.html) must list entries (the API reference fills it).
+`--search ''` leaves search and index out (said in the output); `--file-urls` opens the pages through file://
+instead of the server, to see what a reader who double-clicks index.html gets.
 Exit status 1 if any page fails. This is a script, not a pytest file: CI runs it after `make book`.
 """
 import argparse
@@ -16,6 +22,7 @@ import functools
 import html.parser
 import http.server
 import os
+import re
 import shutil
 import sys
 import threading
@@ -170,6 +177,58 @@ MIN_SCALE = 2 / 3    # a figure may be shown at no less than this fraction of it
 MIN_FIGURE = 50      # narrower images and svgs are icons, not figures
 
 
+SEARCH_JS = r"""
+async () => {
+  const results = Array.from(document.querySelectorAll('#search-results ul.search > li'));
+  // A page result (no description span) gets a snippet (p.context) fetched from the page; object results
+  // (API entries: "Python method, in ...") show their description instead.
+  const pagesFound = results.filter(li => !li.querySelector(':scope > span'));
+  const withSnippet = pagesFound.filter(li => {
+    const p = li.querySelector('p.context'); return p && p.textContent.trim().length > 0; });
+  const status = document.querySelector('#search-results p, #search-results .search-summary');
+  return {results: results.length, pages: pagesFound.length, snippets: withSnippet.length,
+          missing: pagesFound.filter(li => !withSnippet.includes(li)).map(li => li.querySelector('a').getAttribute('href')),
+          status: status ? status.innerText.trim() : ''};
+}
+"""
+
+
+def check_search(browser, base, query, timeout=60):
+    "Problems of the search page for `query` (see the module docstring)."
+    problems = []
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.goto(base + "search.html?q=" + urllib.parse.quote(query), wait_until="load")
+    try:
+        page.wait_for_function("() => /Search finished|did not match/.test("
+                               "(document.querySelector('#search-results') || {}).innerText || '')", timeout=timeout * 1000)
+    except Exception:                                # noqa: BLE001 - playwright's TimeoutError: reported below
+        problems.append(f"the search did not finish within {timeout:g} s (no 'Search finished' message)")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)                       # the last snippet's fetch has landed; let it be drawn
+    info = page.evaluate(SEARCH_JS)
+    page.close()
+    if not info["results"]:
+        problems.append(f"no results for {query!r} ({info['status'] or 'no status message'})")
+    elif not info["pages"]:
+        problems.append(f"no page among the {info['results']} results for {query!r}")
+    if info["missing"]:
+        problems.append(f"{len(info['missing'])} of {info['pages']} page results without a snippet of the page's "
+                        f"text (is the book opened through file://?), e.g. {', '.join(info['missing'][:3])}")
+    return problems, info
+
+
+def index_entries(root):
+    "How many entries the general index (genindex.html) links to."
+    path = root / "genindex.html"
+    if not path.exists():
+        return 0
+    text = path.read_text(encoding="utf-8", errors="replace")
+    tables = re.findall(r'<table[^>]*class="indextable[^"]*"[^>]*>(.*?)</table>', text, re.S)
+    return sum(len(re.findall(r"<a href=", t)) for t in tables)
+
+
 def serve(root):
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
@@ -183,6 +242,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("html_dir")
     ap.add_argument("--screenshots", default="_build/browser-check")
+    ap.add_argument("--search", default="backward", metavar="QUERY",
+                    help="the query the search page must answer with snippets ('' leaves search and index out)")
+    ap.add_argument("--search-timeout", type=float, default=60, metavar="SECONDS",
+                    help="how long the search may take to finish (60)")
+    ap.add_argument("--file-urls", action="store_true", help="open pages through file:// instead of a local server")
     args = ap.parse_args()
     root = Path(args.html_dir).resolve()
     if not (root / "index.html").exists():
@@ -192,7 +256,7 @@ def main():
     from playwright.sync_api import sync_playwright
 
     server = serve(root)
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    base = root.as_uri() + "/" if args.file_urls else f"http://127.0.0.1:{server.server_address[1]}/"
     failures = {}
     todo = pages(root)
     with sync_playwright() as pw:
@@ -222,6 +286,19 @@ def main():
                   f"{info['images']} images, {info['figures']} figures")
             if problems:
                 failures[page_path] = problems
+        if args.search:
+            problems, info = check_search(browser, base, args.search, args.search_timeout)
+            entries = index_entries(root)
+            if not entries:
+                problems.append("the general index (genindex.html) is missing or lists no entries")
+            status = "ok  " if not problems else "FAIL"
+            print(f"{status} search.html?q={args.search}: {info['results']} results, {info['pages']} pages, "
+                  f"{info['snippets']} with a snippet; genindex.html: {entries} entries")
+            if problems:
+                failures["search.html"] = problems
+            todo = todo + ["search.html"]
+        else:
+            print("search and general index: not checked (--search '')")
         browser.close()
     server.shutdown()
     for page_path, problems in failures.items():

@@ -1,5 +1,6 @@
 """The browser check must be able to fail: run it on a tiny site with one good page and pages with every fault."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -52,8 +53,12 @@ def run(tmp_path, pages):
     site.mkdir()
     for name, text in {**FILES, **pages}.items():
         (site / name).write_text(text)
-    return subprocess.run([sys.executable, str(SCRIPT), str(site), "--screenshots", str(tmp_path / "shots")],
-                          capture_output=True, text=True, timeout=120)
+    return check(site, tmp_path, "--search", "")     # these hand-made sites have no search page
+
+
+def check(site, tmp_path, *options):
+    return subprocess.run([sys.executable, str(SCRIPT), str(site), "--screenshots", str(tmp_path / "shots"), *options],
+                          capture_output=True, text=True, timeout=300)
 
 
 def test_chromium_is_installed():
@@ -121,3 +126,105 @@ def test_a_sidebar_that_hides_a_chapter_is_reported(tmp_path):
     assert "browser-check: 1 passed, 2 failed" in out, out
     assert "one.html:\n  - the sidebar does not show 1 page(s) of the book: two.html" in out, out
     assert "two.html:\n  - the sidebar does not show 1 page(s) of the book: one.html" in out, out
+
+
+# The search page and the general index, on a real (tiny) Sphinx site: Sphinx's own search code, its index.
+SPHINX_PAGES = {
+    "conf.py": "project = 'tiny'\nhtml_theme = 'basic'\nhtml_favicon = 'favicon.ico'\n",
+    "index.rst": "Home\n====\n\nHow ``backward`` walks the graph.\n\n.. toctree::\n\n   engine\n",
+    "engine.rst": ("The engine\n==========\n\nCalling backward on a scalar loss fills each leaf's grad.\n\n"
+                   ".. py:function:: backward(tensor)\n\n   Compute the gradients.\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def sphinx_site(tmp_path_factory):
+    "A two-page Sphinx site (built once): its search answers 'backward' from both pages and one API entry."
+    src, out = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("site") / "html"
+    for name, text in SPHINX_PAGES.items():
+        (src / name).write_text(text)
+    (src / "favicon.ico").write_bytes(b"")
+    sphinx = Path(sys.executable).parent / "sphinx-build"
+    r = subprocess.run([str(sphinx), "-q", "-W", "-b", "html", str(src), str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return out
+
+
+def copy_site(site, tmp_path):
+    dest = tmp_path / "html"
+    shutil.copytree(site, dest)
+    return dest
+
+
+def test_search_with_snippets_and_a_filled_index_pass_over_http(sphinx_site, tmp_path):
+    r = check(sphinx_site, tmp_path)
+    out = r.stdout
+    assert r.returncode == 0, out + r.stderr
+    m = re.search(r"ok   search.html\?q=backward: (\d+) results, (\d+) pages, (\d+) with a snippet; "
+                  r"genindex.html: (\d+) entries", out)
+    assert m and int(m[2]) >= 2 and m[3] == m[2] and int(m[4]) >= 1, out
+
+
+def test_search_opened_through_file_urls_is_reported(sphinx_site, tmp_path):
+    "What a reader double-clicking index.html gets: results without snippets, CORS errors in the console."
+    r = check(sphinx_site, tmp_path, "--file-urls")
+    out = r.stdout
+    assert r.returncode == 1, out + r.stderr
+    m = re.search(r"FAIL search.html\?q=backward: \d+ results, (\d+) pages, 0 with a snippet", out)
+    assert m and int(m[1]) >= 2, out
+    assert f"{m[1]} of {m[1]} page results without a snippet" in out and "console error: Access to fetch" in out, out
+
+
+def test_a_query_without_results_is_reported(sphinx_site, tmp_path):
+    r = check(sphinx_site, tmp_path, "--search", "zyxwvut")
+    assert r.returncode == 1 and "no results for 'zyxwvut'" in r.stdout, r.stdout + r.stderr
+
+
+def test_a_search_that_never_finishes_is_reported(sphinx_site, tmp_path):
+    site = copy_site(sphinx_site, tmp_path)
+    (site / "searchindex.js").unlink()               # the page waits for an index that never comes
+    r = check(site, tmp_path, "--search-timeout", "5")
+    out = r.stdout
+    assert r.returncode == 1, out + r.stderr
+    assert "the search did not finish within 5 s" in out and "HTTP 404" not in out.split("search.html:")[0], out
+
+
+def test_an_empty_general_index_is_reported(sphinx_site, tmp_path):
+    site = copy_site(sphinx_site, tmp_path)
+    text = (site / "genindex.html").read_text()
+    (site / "genindex.html").write_text(re.sub(r'(<table[^>]*class="indextable.*?</table>)', "", text, flags=re.S))
+    r = check(site, tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "the general index (genindex.html) is missing or lists no entries" in r.stdout, r.stdout
+
+
+def test_make_serve_serves_the_built_book_over_http(tmp_path):
+    "`make serve` (what `make book` ends by printing) serves _build/html on 127.0.0.1, so search works."
+    import socket
+    import time
+    import urllib.request
+    make = ["make", "-s", "-f", str(ROOT / "Makefile"), f"BIN={Path(sys.executable).parent}"]
+    dry = subprocess.run(make + ["-n", "book"], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert "make serve" in dry.strip().splitlines()[-1], dry     # make book's last line says how to read it
+    r = subprocess.run(make + ["serve"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "run make book first" in r.stdout + r.stderr   # no book yet: says what to do
+    (tmp_path / "_build" / "html").mkdir(parents=True)
+    (tmp_path / "_build" / "html" / "index.html").write_text("<title>the book</title>")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(make + ["serve", f"PORT={port}"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=2) as resp:
+                    assert b"the book" in resp.read()
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError(f"nothing served on port {port}")
+    finally:
+        os.killpg(proc.pid, 15)                      # make and the server it started (their own session)
+        proc.wait(timeout=10)
