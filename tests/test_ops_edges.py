@@ -576,3 +576,19 @@ def test_no_numpy_warning_on_empty_input(shape):
             y.backward(np.ones(y.shape))
     assert not runtime_warnings(caught), runtime_warnings(caught)
     assert all(issubclass(w.category, UserWarning) and "degrees of freedom" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_backward_fast_path_and_edges_as_torch(dtype):
+    "relu's VJP: one multiply when all is finite, np.where's exact rule when inf/nan would leak (ERRATA 3.2)."
+    import torch
+    cases = [([-1.0, 0.0, 2.0, 3.0], [0.5, 1.0, -2.0, 4.0]),                  # fast path
+             ([-1.0, 0.0, 2.0, float("nan")], [1.0, 1.0, 1.0, 1.0]),        # relu'(nan) = 1
+             ([-1.0, 0.0, 2.0, 3.0], [float("inf"), -float("inf"), float("nan"), 1.0])]   # no inf*0
+    for xs, gs in cases:
+        a = mt.tensor(np.array(xs, dtype), requires_grad=True)
+        b = torch.tensor(np.array(xs, dtype), requires_grad=True)
+        a.relu().backward(mt.tensor(np.array(gs, dtype)))
+        b.relu().backward(torch.tensor(np.array(gs, dtype)))
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+        assert a.grad.dtype == a.dtype
