@@ -23,7 +23,11 @@ setup:
 book: setup
 	@.ci/mathjax
 	@rm -rf _build/html _build/jupyter_execute   # no stale pages of renamed chapters
+	@# cached chapters (execution_mode: cache) rerun when mytorch changed: the cache remembers which mytorch it ran
+	@lib=$$(find mytorch -name '*.py' | sort | xargs cat | sha256sum | cut -c1-16); \
+	 if [ "$$(cat _build/.jupyter_cache/mytorch.sha 2>/dev/null)" != "$$lib" ]; then rm -rf _build/.jupyter_cache; fi
 	$(BIN)/jupyter-book build --all -W --keep-going --path-output . .
+	@mkdir -p _build/.jupyter_cache && find mytorch -name '*.py' | sort | xargs cat | sha256sum | cut -c1-16 > _build/.jupyter_cache/mytorch.sha
 	@echo
 	@echo "The book is built in _build/html. To read it (search included): make serve, then open http://127.0.0.1:$(PORT)/"
 

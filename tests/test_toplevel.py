@@ -9,7 +9,7 @@ import mytorch
 # The course's own modules, and the few mytorch names PyTorch does not have at its top level (documented in the
 # intro). Everything else at mytorch's top level must be a name torch has at its top level.
 MODULES = {"autograd", "testing", "viz", "manualgrad", "scalar", "ops", "views", "pointwise", "indexing", "nn", "optim",
-           "utils", "serialization", "datasets", "train",
+           "utils", "serialization", "datasets", "train", "vision",
            "creation"}
 EXTRAS = {"Tensor", "device", "draw_graph"}
 

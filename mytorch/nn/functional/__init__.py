@@ -1,7 +1,12 @@
 """mytorch.nn.functional: the stateless functions behind the layers and losses, as `torch.nn.functional`.
 
-`import mytorch.nn.functional as F`. Written in two notebooks: activations and the other layer functions
-(`mytorch.nn.functional.activation`, 05b) and the losses (`mytorch.nn.functional.loss`, 05c).
+`import mytorch.nn.functional as F`. Written in five notebooks: activations and the other layer functions
+(`mytorch.nn.functional.activation`, 05b), the losses (`mytorch.nn.functional.loss`, 05c), convolutions and
+im2col (`mytorch.nn.functional.conv`, 09), pooling (`mytorch.nn.functional.pooling`, 09a) and the
+normalizations and channel dropout (`mytorch.nn.functional.normalization`, 09b).
 """
 from .activation import *
 from .loss import *
+from .conv import *
+from .pooling import *
+from .normalization import *
