@@ -274,6 +274,14 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
                                   eps=float(eps))
 
 # %% ../../../nbs/09b_normalization.ipynb #9b000029
+def _check_dropout(op, input, p):
+    "PyTorch's first checks of a channel dropout: a tensor, and 0 <= p <= 1."
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be a tensor, "
+                        f"got {type(input).__name__}")
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
 def _feature_dropout(input, p, training, inplace):
     "Zero whole channels input[n, c] with probability p; scale the rest by 1 / (1 - p)."
     if p != p:
@@ -294,11 +302,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zero each channel input[n, c] (a 2-d feature map) with probability p and scale the
     others by 1 / (1 - p). Input (N, C, H, W); a 3-d input is taken as (N, C, L), with
     PyTorch's warning."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"dropout2d(): argument 'input' must be a tensor, "
-                        f"got {type(input).__name__}")
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_dropout("dropout2d", input, p)
     if input.ndim not in (3, 4):
         warnings.warn(
             f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated "
@@ -321,11 +325,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zero each channel input[n, c] (a 1-d signal) with probability p and scale the others
     by 1 / (1 - p). Input (N, C, L), or (C, L) unbatched."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"dropout1d(): argument 'input' must be a tensor, "
-                        f"got {type(input).__name__}")
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_dropout("dropout1d", input, p)
     if input.ndim not in (2, 3):
         raise RuntimeError(
             f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. "
