@@ -5,6 +5,10 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 PORT  ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
+# One BLAS thread unless you say otherwise (OMP_NUM_THREADS=2 make book): the chapters' matrices are small, and on a
+# machine that is busy with anything else OpenBLAS's second thread spins for a core and makes them 10x slower.
+export OMP_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= $(OMP_NUM_THREADS)
 
 .PHONY: book serve test check-book setup export clean-nbs bench clean help
 

@@ -15,7 +15,7 @@ from ._tensor import (Tensor, add_to_class, default_generator, float16, float32,
                              float64, int8, int16, int32, int64, uint8, bool_)
 from .creation import Generator
 from .nn.module import Parameter
-from .datasets import atomic_write
+from .datasets.mnist import atomic_write
 
 # %% ../nbs/08a_checkpoints.ipynb #8a00000a
 _FORMAT, _VERSION = "mytorch.save", 1

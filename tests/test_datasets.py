@@ -609,8 +609,11 @@ def test_the_default_path_builds_no_sample_per_image(real, monkeypatch):
 def test_public_names_and_torchvisions_signature():
     "The names this chapter adds, and the constructor's parameters as torchvision's (root optional here)."
     import inspect
-    import mytorch.datasets as d
-    assert sorted(d.__all__) == ["FashionMNIST", "IDX_DTYPES", "MNIST", "atomic_write", "read_idx", "write_idx"]
+    import mytorch.datasets.mnist as d
+    assert sorted(d.__all__) == ["FashionMNIST", "IDX_DTYPES", "MNIST", "atomic_write", "fetch_verified", "read_idx",
+                                 "write_idx"]
+    import mytorch.datasets as package                 # the package re-exports the module's names
+    assert all(getattr(package, name) is getattr(d, name) for name in d.__all__)
     params = inspect.signature(FashionMNIST).parameters
     assert [(p.name, p.default) for p in params.values()] == [
         ("root", None), ("train", True), ("transform", None), ("target_transform", None), ("download", False)]

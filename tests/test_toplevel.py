@@ -10,7 +10,7 @@ import mytorch
 # intro). Everything else at mytorch's top level must be a name torch has at its top level.
 MODULES = {"autograd", "testing", "viz", "manualgrad", "scalar", "ops", "views", "pointwise", "indexing", "nn", "optim",
            "utils", "serialization", "datasets", "train", "vision",
-           "creation"}
+           "creation", "models"}
 EXTRAS = {"Tensor", "device", "draw_graph"}
 
 
