@@ -45,7 +45,7 @@ test: setup
 	@.ci/mathjax     # the browser-check tests typeset a real equation with the book's MathJax
 	@.ci/check-sync
 	@.ci/test-notebooks
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q -n 2 tests    # two worker processes (pytest-xdist), one per core
 
 check-book:
 	@test -f _build/html/index.html || $(MAKE) book
