@@ -35,7 +35,7 @@ class GPTConfig:
     dropout: float = 0.0
     bias: bool = True
 
-GPTConfig.__init__.__doc__ = "Set the fields; each has a default (the issue's model)."
+GPTConfig.__init__.__doc__ = "Set the fields; each has a default (the model we train)."
 GPTConfig.__repr__.__doc__ = "GPTConfig(block_size=64, ...): every field, by name."
 GPTConfig.__eq__.__doc__ = "Two configurations are equal when all their fields are."
 
