@@ -16,6 +16,8 @@ scenario on one library and keeping its error). They live here once; a test file
 (pytest puts tests/ on sys.path and imports this file as the module `conftest`, so the import finds it.)
 torch is imported only inside the helpers that need it, so tests that do not compare with torch stay fast.
 """
+import http.server
+import threading
 import warnings
 
 import numpy as np
@@ -161,3 +163,50 @@ def outcome(scenario, lib):
     "('ok', what `scenario(lib)` returns) or ('error', exception type name, message)."
     result, error = attempt(scenario, lib)
     return ("ok", result) if error is None else ("error", type(error).__name__, str(error))
+
+
+# A local web server for the download tests (tests/test_datasets.py, tests/test_shakespeare.py): never the internet.
+class Server:
+    """A web server on 127.0.0.1 in a thread. `files` maps a URL path to bytes; `mode` per path: 'cut' sends a
+    Content-Length for all the bytes but only half of them, then closes. `requests` records the paths asked for."""
+
+    def __init__(self):
+        self.files, self.mode, self.requests = {}, {}, []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests.append(self.path)
+                body = server.files.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if server.mode.get(self.path) == "cut":
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def server():
+    s = Server()
+    yield s
+    s.close()

@@ -22,10 +22,8 @@ What is tested, and against what:
 import functools
 import gzip
 import hashlib
-import http.server
 import os
 import re
-import threading
 import zlib
 from pathlib import Path
 
@@ -321,52 +319,6 @@ def test_not_found_lists_every_place_and_how_to_get_the_data(tmp_path, monkeypat
 
 
 # ------------------------------------------------------------------------------------------------ downloads
-class Server:
-    """A web server on 127.0.0.1 in a thread. `files` maps a URL path to bytes; `mode` per path: 'cut' sends a
-    Content-Length for all the bytes but only half of them, then closes. `requests` records the paths asked for."""
-
-    def __init__(self):
-        self.files, self.mode, self.requests = {}, {}, []
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.requests.append(self.path)
-                body = server.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if server.mode.get(self.path) == "cut":
-                    self.wfile.write(body[: len(body) // 2])
-                    self.wfile.flush()
-                    self.close_connection = True
-                    return
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
-
-
-@pytest.fixture
-def server():
-    s = Server()
-    yield s
-    s.close()
-
-
 def serve_fake(server, monkeypatch, tmp_path, prefix="/m/", cls=MNIST):
     "Serve a fake MNIST (as .gz files) under prefix and point cls's mirrors and pinned resources at it."
     site = tmp_path / "site"
@@ -610,8 +562,8 @@ def test_public_names_and_torchvisions_signature():
     "The names this chapter adds, and the constructor's parameters as torchvision's (root optional here)."
     import inspect
     import mytorch.datasets.mnist as d
-    assert sorted(d.__all__) == ["FashionMNIST", "IDX_DTYPES", "MNIST", "atomic_write", "fetch_verified", "read_idx",
-                                 "write_idx"]
+    assert sorted(d.__all__) == ["FashionMNIST", "IDX_DTYPES", "MNIST", "atomic_write", "data_folders",
+                                 "fetch_from_mirrors", "fetch_verified", "read_idx", "write_idx"]
     import mytorch.datasets as package                 # the package re-exports the module's names
     assert all(getattr(package, name) is getattr(d, name) for name in d.__all__)
     params = inspect.signature(FashionMNIST).parameters

@@ -1,13 +1,11 @@
 """mytorch.datasets.text (nbs/10_sequences.ipynb): the Shakespeare corpus, its search order, stripping,
 vocabulary, split, blocks, batched reads and the verified download (a local HTTP server on 127.0.0.1)."""
 import hashlib
-import http.server
 import importlib.util
 import inspect
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -287,46 +285,6 @@ def test_repr(val):
 
 
 # ------------------------------------------------------------------------------------------------- download
-class Server:
-    "A web server on 127.0.0.1 serving `files` (path -> bytes) and recording the requested paths."
-
-    def __init__(self):
-        self.files, self.requests = {}, []
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.requests.append(self.path)
-                body = server.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
-
-
-@pytest.fixture
-def server():
-    s = Server()
-    yield s
-    s.close()
-
-
 TINY = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n" * 20).encode()
 
 

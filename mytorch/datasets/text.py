@@ -4,17 +4,15 @@
 __all__ = ['strip_gutenberg', 'read_corpus', 'Shakespeare']
 
 # %% ../../nbs/10_sequences.ipynb #10a00002
-import http.client
 import importlib
 import importlib.util
 import operator
-import os
 import re
 from pathlib import Path
 import numpy as np
 from .._tensor import Tensor, add_to_class
 from ..utils.data.dataloader import Dataset, BatchedSamples
-from .mnist import fetch_verified
+from .mnist import data_folders, fetch_from_mirrors
 
 # %% ../../nbs/10_sequences.ipynb #10a00006
 def _package_folder(name):
@@ -93,13 +91,8 @@ class Shakespeare(Dataset):
 @classmethod
 def _search_path(cls, root=None):
     "The folders searched for the corpus, in order, each with where it comes from."
-    if root is not None:
-        return [(Path(root).expanduser() / cls.__name__ / "raw", "root")]
-    places = []
-    if os.environ.get("MYTORCH_DATA"):
-        places.append((Path(os.environ["MYTORCH_DATA"]).expanduser() / cls.__name__ / "raw",
-                       "$MYTORCH_DATA"))
-    places.append((Path.home() / ".cache" / "mytorch" / cls.__name__ / "raw", "user cache"))
+    places = data_folders(cls.__name__, root)   # 07a: root, or $MYTORCH_DATA + cache
+    if root is not None: return places
     pkg = _package_folder(cls.package)
     places.append((pkg / "texts" if pkg else None, f"the installed package {cls.pip_name}"))
     return places
@@ -233,15 +226,5 @@ def _download(self):
     folder = self.search_path(self.root)[0][0]
     folder.mkdir(parents=True, exist_ok=True)
     for name, size, sha256 in self.resources:
-        if (folder / name).is_file(): continue
-        errors = []
-        for mirror in self.mirrors:
-            try:
-                print(f"Downloading {mirror}{name}")
-                fetch_verified(mirror + name, folder / name, size, sha256)
-                break
-            except (OSError, http.client.HTTPException) as e:
-                errors.append(f"  {mirror}{name}: {type(e).__name__}: {e}")
-        else:
-            raise RuntimeError(f"Error downloading {name} into {folder}; every mirror "
-                               "failed:\n" + "\n".join(errors))
+        if not (folder / name).is_file():
+            fetch_from_mirrors(self.mirrors, name, folder / name, size, sha256)
