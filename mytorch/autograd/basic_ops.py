@@ -48,11 +48,12 @@ class Div(Function, arrays=True):
             if isinstance(a, np.ndarray):   # a is only needed for b's gradient
                 ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
             elif ctx.needs_input_grad[1]:   # number / tensor: PyTorch saves 1 / b
-                ctx.recip = True; ctx.save_for_backward(a, 1 / b)
+                ctx.recip = True; ctx.save_for_backward(a, 1 / b, b.copy())
+                ctx.saved_inputs = None, None, 1   # the copy stands for b (notebook 04g)
             return _broadcasting("div", np.true_divide, a, b)
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_tensors[:2]
         if ctx.recip: return None, -g * a * b * b          # here b holds 1 / b
         ga = g / b if ctx.needs_input_grad[0] else None
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
@@ -212,6 +213,7 @@ class MatMul(Function, arrays=True):
         # each operand is only needed for the other one's gradient, as PyTorch saves them
         if True in ctx.needs_input_grad:
             ctx.save_for_backward(*_matmul_saved(a, b, *ctx.needs_input_grad))
+            ctx.saved_inputs = 0, 1     # even where copied: inputs 0 and 1 (notebook 04g)
         ctx.shapes = a.shape, b.shape
         return out
     @staticmethod
@@ -469,7 +471,7 @@ class Cast(Function, arrays=True):
     backward_name = "ToCopyBackward0"
     @staticmethod
     def forward(ctx, a, dtype):
-        ctx.dtype = a.dtype; return a.astype(dtype)
+        ctx.dtype, ctx.out_dtype = a.dtype, dtype; return a.astype(dtype)
     @staticmethod
     def backward(ctx, g):
         return g.astype(ctx.dtype), None     # no gradient for the dtype argument

@@ -67,17 +67,29 @@ def _check_fits(op, res, self, casting):
                            "hint: use the out-of-place op, or convert with .to(dtype)")
 
 # %% ../../nbs/03f_inplace.ipynb #323137da
+Tensor._fw = None    # a dual tensor's (level, tangent), in forward mode (notebook 04e)
+
 def _old_value(self):
-    "A copy of self's values that stands for self in the graph (what the op may save)."
+    """A copy of self's values that stands for self in the graph (what the op may save),
+    with self's tangent in forward mode."""
     old = Tensor._make(self.array.copy())
     old._grad_fn, old._requires_grad = self._grad_fn, self._requires_grad
+    old._fw = self._fw
     return old
 
+def _current(self):
+    "Self's storage as a new tensor, with self's tangent: what an unrecorded op reads."
+    t = Tensor._make(self.array)
+    t._fw = self._fw
+    return t
+
 def _write(self, res, casting):
-    "Copy `res` into self's storage, take over its node, and bump the version counter."
+    """Copy `res` into self's storage, take over its node (and its tangent, in forward
+    mode: "In-place ops in forward mode" below), and bump the version counter."""
     np.copyto(self.array, res.array, casting=casting)
     if res._grad_fn is not None: self._grad_fn, self._requires_grad = res._grad_fn, True
     self._version.value += 1
+    if res._fw is not None and res._fw is not self._fw: _take_tangent(self, res._fw)
 
 def apply_inplace(self, op, fn, other, casting="same_kind", overlap_ok=False):
     """Write `fn(self, other)` into self's storage, bump the version counter, and keep the
@@ -89,7 +101,7 @@ def apply_inplace(self, op, fn, other, casting="same_kind", overlap_ok=False):
     record = _records(self, other)
     _check_overlap(self, op, record, overlap_ok)
     if record: _check_leaf(self, op)
-    res = fn(_old_value(self) if record else Tensor._make(self.array), other)
+    res = fn(_old_value(self) if record else _current(self), other)
     _check_fits(op, res, self, casting)
     _write(self, res, casting)
     return self
@@ -170,16 +182,17 @@ def copy_(self, src):
                          casting="unsafe")
 
 # %% ../../nbs/03f_inplace.ipynb #44d9287f
-Function._versions = ()       # (counter, value when saved, saved array) per saved tensor
+Function._versions = ()   # (counter, version seen, array, position) per saved array
 
 def _saved_versions(saved, tensors):
-    """(version counter, its value now, array) for each tensor among `tensors` whose array
-    was saved for backward."""
+    """(version counter, its value now, array, position) for each tensor among `tensors`
+    whose array was saved for backward. The position says which input (or the output,
+    last) the array belongs to: notebook 04g rebuilds that tensor from it."""
     out = []
-    for t in tensors:
+    for k, t in enumerate(tensors):
         if isinstance(t, Tensor):
             for arr in saved:
-                if arr is t.array: out.append((t._version, t._version.value, arr)); break
+                if arr is t.array: out.append((t._version, t._version.value, arr, k)); break
     return out
 
 @add_to_class(Function)
@@ -197,7 +210,7 @@ def _checked_saved_tensors(self):
     """The saved arrays, after checking that they were not freed by a backward (the
     engine notebook's check) or changed in place since."""
     saved = saved_unless_freed(self)
-    for counter, seen, arr in self._versions:
+    for counter, seen, arr, _ in self._versions:
         if counter.value != seen:
             raise RuntimeError(
                 f"{self.name()}: one of the variables needed for gradient computation "
@@ -212,6 +225,17 @@ Function.saved_tensors = property(_checked_saved_tensors)
 # a view's chain of view ops, the version it last saw, whether it was made while
 # recording, and whether it is one of several views one call returned (unbind, split)
 Tensor._view, Tensor._view_ver, Tensor._view_grad, Tensor._multi_view = (), 0, False, False
+# forward mode: the tensor whose tangent a view's follows, the tangent it derived from it,
+# and the version it saw then ("In-place ops in forward mode", at the end)
+Tensor._fw_root, Tensor._fw_mark, Tensor._fw_ver = None, None, 0
+
+def _follows_root(t):
+    "Is `t` a forward view, whose tangent is derived from its forward root's?"
+    return t._base is not None and t._fw is t._fw_mark
+
+def _fw_root(v):
+    "The tensor whose tangent view `v`'s follows (its base, for a view made before 04e)."
+    return v._base if v._fw_root is None else v._fw_root
 
 def _mark_view(v, src, op, params):
     """Make `v`, the result of the view op `op` on `src`, a view of `src`'s base: same
@@ -219,6 +243,8 @@ def _mark_view(v, src, op, params):
     base = src if src._base is None else src._base
     v._version, v._base, v._view = src._version, base, src._view + ((op, params),)
     v._view_ver, v._view_grad = src._version.value, is_grad_enabled()
+    v._fw_root = src if not _follows_root(src) else _fw_root(src)
+    v._fw_mark, v._fw_ver = v._fw, v._view_ver
 
 def _apply_view(cls, *args, **params):
     "`apply` for a view op: when NumPy gave a view, the result shares the input's storage."
@@ -252,7 +278,7 @@ class CopySlices(Function, arrays=True):
     backward_name = "CopySlices"
     @staticmethod
     def forward(ctx, base, src, view):
-        ctx.view = view
+        ctx.view, ctx.shape = view, base.shape
         np.copyto(replay_view(view, base), src, casting="unsafe")  # into the base's memory
         return base
     @staticmethod
@@ -298,6 +324,7 @@ def _write_through_view(v, res):
     new = CopySlices.apply(v._base, res, view=v._view)
     v._base._grad_fn, v._base._requires_grad = new._grad_fn, True
     v._version.value += 1
+    if res._fw is not None and res._fw is not v._fw: _take_tangent(v, res._fw)
     v._view_grad = True
     _refresh_view(v)             # v's own node now comes from the base's new history
 
@@ -307,13 +334,43 @@ def _inplace_through_view(self, op, fn, other, casting, overlap_ok):
     record = _records(self, other)
     _check_overlap(self, op, record, overlap_ok)
     if record: _check_leaf(self._base, op, "view of a leaf"); _check_multi_view(self, op)
-    res = fn(_old_value(self) if record else Tensor._make(self.array), other)
+    res = fn(_old_value(self) if record else _current(self), other)
     _check_fits(op, res, self, casting)
     if record: _write_through_view(self, res)
     else: _write(self, res, casting)
     return self
 
 _view_inplace = _inplace_through_view       # apply_inplace now handles views too
+
+# %% ../../nbs/03f_inplace.ipynb #804d7a8f
+def _take_tangent(s, fw):
+    """`s` was written in place with a result whose tangent is `fw` (level, tangent): s
+    takes it, and so does its forward root, at s's elements."""
+    follows, had = _follows_root(s), s._fw is not None and s._fw[0] is fw[0]
+    s._fw, s._fw_ver = fw, s._version.value
+    if not follows: return              # the base, or a dual tensor from make_dual
+    s._fw_mark = fw
+    root, (level, t) = _fw_root(s), fw
+    if root._fw is not None and root._fw[0] is level: whole = root._fw[1].clone()
+    elif not had: whole = Tensor._make(np.zeros(root.shape, t.dtype))
+    else: return
+    root._fw = (level, CopySlices.apply(whole, t, view=s._view[len(root._view):]))
+    root._fw_ver = root._version.value
+
+def _refresh_tangent(v):
+    "The storage of view `v` changed in place: derive its tangent from its root's again."
+    v._fw_ver = v._version.value
+    root = _fw_root(v)
+    if not _follows_root(v) or root._fw is None: return
+    level, t = root._fw
+    for op, params in v._view[len(root._view):]: t = op.apply(t, **params)
+    v._fw = v._fw_mark = (level, t)
+
+@add_to_class(Tensor)
+def _sync_view(self):
+    "For a view: rebuild its node, and its tangent, if its storage changed in place since."
+    if self._view_ver != self._version.value: _refresh_view(self)
+    if self._fw_ver != self._version.value: _refresh_tangent(self)
 
 # %% ../../nbs/03f_inplace.ipynb #357aff5f
 #| code-fold: true
@@ -330,6 +387,7 @@ def _as_tensor_function(cls):
         if not isinstance(grads, tuple): grads = (grads,)
         return tuple(None if x is None else x.array if isinstance(x, Tensor)
                      else np.asarray(x) for x in grads)
+    backward.on_tensors = user      # for a differentiable backward (notebook 04g)
     cls.backward = staticmethod(backward)
 
 def _tensor_function_hook(cls):
@@ -349,6 +407,7 @@ def _apply_on_tensors(cls, *args, **params):
                                          for a in args)
     record = is_grad_enabled() and True in needs
     if record: ctx._record = True
+    dual = dual_hooks[0](ctx, args) if dual_hooks else None     # forward mode (04e)
     with no_grad(): out = cls.forward(ctx, *args, **params)
     if not isinstance(out, Tensor):
         raise TypeError(f"{cls.__name__}.forward: must return a Tensor, got "
@@ -361,7 +420,8 @@ def _apply_on_tensors(cls, *args, **params):
                                    for a, need in zip(args, needs))
         ctx.input_shapes = tuple(a.shape if need else None for a, need in zip(args, needs))
         # a custom Function saves the tensors themselves
-        ctx._versions = [(t._version, t._version.value, t) for t in ctx._saved
+        ctx._versions = [(t._version, t._version.value, t, None) for t in ctx._saved
                          if isinstance(t, Tensor)]
         result._grad_fn, result._requires_grad = ctx, True
+    if dual is not None: dual(result)
     return result
