@@ -9,6 +9,7 @@ classes (`mytorch.autograd.basic_ops.Mul`, ...), the helpers the chapters share.
 __version__ = "0.1.0"
 
 from . import _tensor, testing, autograd, ops, views, pointwise, indexing, creation, viz, manualgrad, scalar
+from .autograd import jvp_rules as _jvp_rules   # 04f: the forward-mode rule of every op above
 from . import nn                 # chapter 5: import mytorch.nn as nn, as torch.nn
 from . import optim              # chapter 6: import mytorch.optim as optim, as torch.optim
 from . import utils              # chapter 7: from mytorch.utils.data import DataLoader, as torch.utils.data
@@ -24,7 +25,7 @@ _NOT_TOP_LEVEL = {
     "add_to_class", "bool_", "to", "backward", "retain_grad", "unbroadcast", "norm_dims", "expand_back",
     "as_floating", "apply_inplace", "has_internal_overlap", "replay_view", "GradScope", "one_dim",
     "add_", "sub_", "mul_", "div_", "copy_", "unfold", "logsigmoid", "softplus", "size", "dim", "item",
-    "tolist", "requires_grad_", "saved_unless_freed", "dual_hooks", "accumulate_grad",
+    "tolist", "requires_grad_", "saved_unless_freed", "dual_hooks", "accumulate_grad", "run_backward", "sum_to",
 }
 
 def _export(module):

@@ -57,6 +57,7 @@ class ScatterAdd(Function, arrays=True):
     @staticmethod
     def forward(ctx, a, src, dim, index):
         ctx.grid, ctx.src_shape = _grid(index, dim), src.shape
+        ctx.dim, ctx.index, ctx.shape = dim, index, a.shape   # for forward mode (04f)
         out = a.copy()
         np.add.at(out, ctx.grid, _region(src, index.shape))
         return out
@@ -75,6 +76,7 @@ class Scatter(Function, arrays=True):
         number = not isinstance(src, np.ndarray)
         ctx.backward_name = "ScatterBackward1" if number else "ScatterBackward0"
         ctx.grid, ctx.src_shape = _grid(index, dim), np.shape(src)
+        ctx.dim, ctx.index, ctx.shape = dim, index, a.shape   # for forward mode (04f)
         out = a.copy()
         out[ctx.grid] = _region(src, index.shape)
         if ctx.needs_input_grad[1]:    # who won each place: write the writers' numbers too
@@ -193,7 +195,7 @@ class IndexAdd(Function, arrays=True):
     `source`."""
     @staticmethod
     def forward(ctx, a, source, dim, index, alpha=1):
-        ctx.dim, ctx.index, ctx.alpha = dim, index, alpha
+        ctx.dim, ctx.index, ctx.alpha, ctx.shape = dim, index, alpha, a.shape
         out = a.copy()
         np.add.at(out, _along(dim, index),
                   source if alpha == 1 else (source * alpha).astype(a.dtype))
@@ -212,6 +214,7 @@ class IndexFill(Function, arrays=True):
         number = not isinstance(value, np.ndarray)
         ctx.backward_name = "IndexFillBackward0" if number else "IndexFillBackward1"
         ctx.where = _along(dim, np.unique(index))     # a place filled twice counts once
+        ctx.dim, ctx.index, ctx.shape = dim, index, a.shape   # for forward mode (04f)
         out = a.copy()
         out[ctx.where] = value
         return out
@@ -641,7 +644,7 @@ class Cumsum(Function, arrays=True):
     "Running sums along `dim`. VJP: running sums from the other end."
     @staticmethod
     def forward(ctx, a, dtype, dim):
-        ctx.dim, ctx.in_dtype = dim, a.dtype
+        ctx.dim, ctx.in_dtype, ctx.dtype = dim, a.dtype, dtype
         return np.cumsum(a, axis=dim, dtype=_scan_dtype(a, dtype))
     @staticmethod
     def backward(ctx, g):

@@ -264,11 +264,12 @@ class Var(Reduction):
         d = a - np.add.reduce(a, axis=ctx.axis, keepdims=True) / ctx.n    # x - mu
         with np.errstate(divide="ignore", invalid="ignore"):     # dof 0: inf or nan
             out = ctx.finish(np.add.reduce(d * d, axis=ctx.axis, keepdims=True) / ctx.dof)
-        ctx.save_for_backward(d, out)
+        ctx.correction = correction
+        ctx.save_for_backward(d, out, a)     # a: for forward mode (notebook 04f)
         return out
     def vjp(ctx, g):
         "g * 2 (x - mean) / (n - correction)."
-        d, v = ctx.saved_tensors
+        d, v, _ = ctx.saved_tensors
         return g * (2 * d / ctx.dof)
 
 class Std(Var):
@@ -277,7 +278,7 @@ class Std(Var):
     finish = staticmethod(np.sqrt)
     def vjp(ctx, g):
         "g (x - mean) / ((n - correction) std), 0 where the std is 0."
-        d, s = ctx.saved_tensors
+        d, s, _ = ctx.saved_tensors
         denom = ctx.dof * s
         return g * np.where(denom == 0, 0, d / np.where(denom == 0, 1, denom))
 
@@ -473,7 +474,7 @@ class Reshape(Function, arrays=True):
     is_view = True       # a view when the layout allows, else a copy (as PyTorch)
     @staticmethod
     def forward(ctx, a, shape, name=None):
-        ctx.shape = a.shape
+        ctx.shape, ctx.new_shape = a.shape, shape
         out = a.reshape(shape)
         ctx.backward_name = name or ("ViewBackward0" if np.may_share_memory(out, a)
                                      else "UnsafeViewBackward0")
@@ -762,7 +763,7 @@ class IndexPut(Function, arrays=True):
     overwritten."""
     @staticmethod
     def forward(ctx, a, value, index):
-        ctx.index, ctx.value_ndim = index, np.ndim(value)
+        ctx.index, ctx.value_ndim, ctx.shape = index, np.ndim(value), a.shape
         ctx.backward_name = "CopySlices" if _is_basic(index) else "IndexPutBackward0"
         out = a.copy()
         _put(out, index, value)
@@ -792,7 +793,9 @@ def __setitem__(self, index, value):
     written straight into the indexed region."""
     index = _as_index("setitem", index)
     value_grad = isinstance(value, Tensor) and value.requires_grad
-    if is_grad_enabled() and (self.requires_grad or value_grad):
+    # forward mode (04e): a dual tensor or value goes through the op, to get the tangent
+    dual = dual_hooks and any(getattr(t, "_fw", None) is not None for t in (self, value))
+    if is_grad_enabled() and (self.requires_grad or value_grad) or dual:
         write = lambda t, v: IndexPut.apply(t, v, index=index)
     else:          # only the region must not overlap: x[0] = 1 on an expanded x is fine
         if has_internal_overlap(_region(self.array, index)):

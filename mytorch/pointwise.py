@@ -469,12 +469,13 @@ class Lerp(Function, arrays=True):
             diff = end - start
             out = np.where(np.abs(weight) < 0.5, start + weight * diff,
                            end - diff * (1 - weight))
-        ctx.save_for_backward(diff, weight)
+        ctx.save_for_backward(start, end, weight)    # the inputs themselves, as PyTorch
+        ctx.saved_inputs = 0, 1, 2      # even a converted weight is input 2 (notebook 04g)
         return out.astype(start.dtype, copy=False)
     @staticmethod
     def backward(ctx, g):
-        diff, w = ctx.saved_tensors
-        return g * (1 - w), g * w, (g * diff if ctx.needs_input_grad[2] else None)
+        start, end, w = ctx.saved_tensors
+        return g * (1 - w), g * w, (g * (end - start) if ctx.needs_input_grad[2] else None)
 
 def lerp(input, end, weight):
     """input + weight * (end - input), differentiable in all three; `weight` is a number
@@ -516,11 +517,12 @@ class Softplus(Function, arrays=True):
     def forward(ctx, a, beta=1.0, threshold=20.0):
         bx = a * beta
         e = np.exp(-np.abs(bx))
-        ctx.save_for_backward(bx, e); ctx.threshold = threshold
+        ctx.save_for_backward(bx, e, a)          # a: for the forward-mode rule (04f)
+        ctx.beta, ctx.threshold = beta, threshold
         return np.where(bx > threshold, a, (np.maximum(bx, 0) + np.log1p(e)) / beta)
     @staticmethod
     def backward(ctx, g):
-        bx, e = ctx.saved_tensors
+        bx, e, _ = ctx.saved_tensors
         return g * np.where(bx > ctx.threshold, 1, _sigmoid_from(bx, e))
 
 def logsigmoid(input):

@@ -402,11 +402,11 @@ def test_saves_only_what_backward_needs():
     "The columns (k*k times the input) are kept only when the weight needs a gradient; the weight only for the input."
     x = mytorch.randn(2, 3, 6, 6)
     w = mytorch.randn(4, 3, 3, 3, requires_grad=True)
-    cols, weight = conv2d(x, w).grad_fn.saved_tensors
+    cols, weight, _ = conv2d(x, w).grad_fn.saved_tensors
     assert cols is not None and weight is None
     x.requires_grad_(True)
     w2 = mytorch.randn(4, 3, 3, 3)
-    cols, weight = conv2d(x, w2).grad_fn.saved_tensors
+    cols, weight, _ = conv2d(x, w2).grad_fn.saved_tensors
     assert cols is None and weight is not None
 
 

@@ -7,6 +7,7 @@ __all__ = ['LSTMCell', 'LSTM', 'GRUCell', 'GRU']
 import numpy as np
 from .._tensor import Tensor, zeros
 from ..autograd.function import Function
+from ..autograd.forward_ad import jvp_rule, tangent_sum
 from ..ops import stack
 from .functional.activation import linear
 from .rnn import RNNCellBase, RNNBase, RNN
@@ -73,11 +74,11 @@ class _LSTMCell(Function, arrays=True):
         if b_hh is not None: z += b_hh[:, None]
         out = np.empty((3,) + c.shape, z.dtype)          # h', c' and tanh(c'), as (N, H)
         _lstm_step(z, c.T, out[1].T, out[2].T, out[0].T)
-        ctx.save_for_backward(x, h, c, w_ih, w_hh, z, out[2].T)
+        ctx.save_for_backward(x, h, c, w_ih, w_hh, z, out[2].T, b_ih, b_hh)  # biases: jvp
         return out[:2]
     @staticmethod
     def backward(ctx, g):
-        x, h, c, w_ih, w_hh, a, tc = ctx.saved_tensors
+        x, h, c, w_ih, w_hh, a, tc, _, _ = ctx.saved_tensors
         need = ctx.needs_input_grad
         dz = np.empty_like(a)
         dc = _lstm_step_backward(a, c.T, tc, g[0].T, g[1].T.copy(), dz)
@@ -91,6 +92,40 @@ def _lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
     "One LSTM step through the fused node: (h', c'), two views of its (2, N, H) output."
     hc = _LSTMCell.apply(x, h, c, w_ih, w_hh, b_ih, b_hh)
     return hc[0], hc[1]
+
+# %% ../../nbs/10b_lstm.ipynb #10b00402
+#| code-fold: true
+def _lin(a, w):
+    "a @ w.T, or None when either is None (a missing tangent)."
+    return None if a is None or w is None else a @ w.T
+
+def _lstm_dual_step(z, tz, c, tc):
+    """One LSTM step from the pre-activations z (N, 4H) and the cell state c, with mytorch
+    ops, and its tangent from theirs, tz and tc (None: zero) -> h', c', ḣ', ċ'."""
+    i, f, g, o = z.chunk(4, -1)
+    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+    c1 = f * c + i * g
+    tanh_c1 = c1.tanh()
+    ti = tf = tg = to = None
+    if tz is not None:
+        ti, tf, tg, to = tz.chunk(4, -1)      # -1: tz is (4H,) if only biases move
+        ti, tf = ti * i * (1 - i), tf * f * (1 - f)
+        tg, to = tg * (1 - g * g), to * o * (1 - o)
+    tc1 = tangent_sum(None if tf is None else tf * c, None if tc is None else f * tc,
+                      None if ti is None else ti * g, None if tg is None else i * tg)
+    th1 = tangent_sum(None if to is None else to * tanh_c1,
+                      None if tc1 is None else o * (1 - tanh_c1 * tanh_c1) * tc1)
+    return o * tanh_c1, c1, th1, tc1
+
+@jvp_rule(_LSTMCell)
+def _lstm_cell_jvp(ctx, tx, th, tc, tw_ih, tw_hh, tb_ih, tb_hh):
+    "The step recomputed from the inputs, the chain rule through it: (ḣ', ċ') stacked."
+    x, h, c, w_ih, w_hh, _, _, b_ih, b_hh = ctx.saved_tensors
+    z = tangent_sum(_lin(x, w_ih), _lin(h, w_hh), b_ih, b_hh)      # a None-aware sum
+    tz = tangent_sum(_lin(tx, w_ih), _lin(x, tw_ih), _lin(th, w_hh), _lin(h, tw_hh),
+                     tb_ih, tb_hh)
+    _, _, th1, tc1 = _lstm_dual_step(z, tz, c, tc)
+    return stack([th1, tc1])
 
 # %% ../../nbs/10b_lstm.ipynb #10b00510
 class _LSTMLayer(Function, arrays=True):
@@ -111,11 +146,11 @@ class _LSTMLayer(Function, arrays=True):
             A[t] += np.matmul(w_hh, out[t].T, out=zh)   # + h's part
             _lstm_step(A[t], C[t], C[t + 1], TC[t], out[t + 1].T)
         out[T + 1] = C[T].T
-        ctx.save_for_backward(x, A, C, TC, out, w_ih, w_hh)
+        ctx.save_for_backward(x, A, C, TC, out, w_ih, w_hh, h0, c0, b_ih, b_hh)  # +: jvp
         return out[1:]
     @staticmethod
     def backward(ctx, g):
-        x, A, C, TC, out, w_ih, w_hh = ctx.saved_tensors
+        x, A, C, TC, out, w_ih, w_hh = ctx.saved_tensors[:7]
         (T, H, N), need = TC.shape, ctx.needs_input_grad
         dZ = np.empty((4 * H, T, N), A.dtype)           # dL/dz_t is dZ[:, t]
         wt = np.ascontiguousarray(w_hh.T)
@@ -138,6 +173,22 @@ def _lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None):
     out = _LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
     T = x.shape[0]
     return out[:T], (out[T - 1], out[T])
+
+# %% ../../nbs/10b_lstm.ipynb #10b00542
+#| code-fold: true
+@jvp_rule(_LSTMLayer)
+def _lstm_layer_jvp(ctx, tx, th, tc, tw_ih, tw_hh, tb_ih, tb_hh):
+    "The recurrence recomputed from the inputs, each step's tangent by `_lstm_dual_step`."
+    x, _, _, _, _, w_ih, w_hh, h, c, b_ih, b_hh = ctx.saved_tensors
+    zx = tangent_sum(_lin(x, w_ih), b_ih, b_hh)            # (T, N, 4H): all steps' x part
+    tzx = tangent_sum(_lin(tx, w_ih), _lin(x, tw_ih))
+    ths = []
+    for t in range(x.shape[0]):
+        tz = tangent_sum(None if tzx is None else tzx[t], _lin(th, w_hh), _lin(h, tw_hh),
+                         tb_ih, tb_hh)
+        h, c, th, tc = _lstm_dual_step(zx[t] + _lin(h, w_hh), tz, c, tc)
+        ths.append(th)
+    return stack(ths + [tc])
 
 # %% ../../nbs/10b_lstm.ipynb #10b00610
 #| code-fold: true

@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LIB = "mytorch"
 API_DIR = "nbs/api"
 # The packages of the reference, one page each (nbs/api/<name>.md): what a user imports, as in PyTorch.
-PACKAGES = ["mytorch", "mytorch.autograd", "mytorch.nn", "mytorch.nn.functional", "mytorch.nn.init",
+PACKAGES = ["mytorch", "mytorch.autograd", "mytorch.autograd.forward_ad", "mytorch.autograd.functional",
+            "mytorch.nn", "mytorch.nn.functional", "mytorch.nn.init",
             "mytorch.nn.utils", "mytorch.optim", "mytorch.optim.lr_scheduler", "mytorch.utils.data",
             "mytorch.datasets", "mytorch.train", "mytorch.vision", "mytorch.models", "mytorch.testing"]
 _MARKER = re.compile(r"^# %% (?:\.\./)+nbs/([\w.-]+)\.ipynb\b")

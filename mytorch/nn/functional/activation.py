@@ -11,6 +11,7 @@ import numpy as np
 from ..._tensor import Tensor, default_generator, int32, int64
 from ..._tensor import _fmt_shape
 from ...autograd.function import Function, no_grad
+from ...autograd.forward_ad import jvp_rule, tangent_sum
 from ...autograd.inplace import apply_inplace
 from ...ops import where
 from ...pointwise import Erf, expm1, logsigmoid, softplus
@@ -123,6 +124,19 @@ def gelu(input, *, approximate="none"):
     _need_float("gelu", input)
     return _Gelu.apply(input, tanh_form=approximate == "tanh")
 
+# %% ../../../nbs/05b_functional.ipynb #5b0000c2
+#| code-fold: true
+@jvp_rule(_Gelu)
+def _gelu_jvp(ctx, tx):
+    "GELU'(x) * tx, in Tensor ops (double backward differentiates it in x)."
+    x, = ctx.saved_tensors
+    if ctx.tanh_form:
+        t = (_SQRT_2_OVER_PI * (x + _GELU_C * x ** 3)).tanh()
+        du = _SQRT_2_OVER_PI * (1 + 3 * _GELU_C * x * x)
+        return tx * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+    phi = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))        # the normal density
+    return tx * (0.5 * (1 + (x * _SQRT1_2).erf()) + x * phi)
+
 # %% ../../../nbs/05b_functional.ipynb #5b000017
 _all_ = ["softplus", "logsigmoid"]
 
@@ -217,6 +231,14 @@ def linear(input, weight, bias=None):
     out = input.matmul(weight.t())
     return out if bias is None else out + bias
 
+# %% ../../../nbs/05b_functional.ipynb #5b0000c4
+#| code-fold: true
+@jvp_rule(_Addmm)
+def _addmm_jvp(ctx, tb, tx, tw):
+    "tb + tx @ wt + x @ tw (None terms skipped)."
+    x, wt = ctx.saved_tensors
+    return tangent_sum(tb, None if tx is None else tx @ wt, None if tw is None else x @ tw)
+
 # %% ../../../nbs/05b_functional.ipynb #5b00001e
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1 / (1 - p) (inverted
@@ -280,6 +302,21 @@ class _EmbeddingLookup(Function, arrays=True):
         np.add.at(grad, idx, g)                     # repeated indices add up
         if ctx.padding_idx is not None: grad[ctx.padding_idx] = 0
         return grad
+
+# %% ../../../nbs/05b_functional.ipynb #5b0000c6
+#| code-fold: true
+@jvp_rule(_EmbeddingLookup)
+def _embedding_jvp(ctx, tw):
+    "The tangent's rows at the indices, scaled per row as the backward scales gradients."
+    idx = ctx.saved_tensors[0].array                  # the indices: a constant
+    if ctx.padding_idx is not None or ctx.scale_grad_by_freq:
+        rows = np.ones(ctx.weight_shape[0], tw.dtype)
+        if ctx.scale_grad_by_freq:
+            rows /= np.maximum(np.bincount(idx.reshape(-1), minlength=rows.size), 1)
+        if ctx.padding_idx is not None: rows[ctx.padding_idx] = 0
+        tw = tw * Tensor._make(rows[:, None])
+    return _EmbeddingLookup.apply(tw, indices=idx, padding_idx=None,
+                                  scale_grad_by_freq=False)
 
 # %% ../../../nbs/05b_functional.ipynb #5b000027
 #| code-fold: true
@@ -352,6 +389,13 @@ class _ConstantPadNd(Function, arrays=True):
         grad = np.zeros(ctx.shape, dtype=g.dtype)
         grad[ctx.crop] = g[kept]
         return grad
+
+# %% ../../../nbs/05b_functional.ipynb #5b0000c8
+#| code-fold: true
+@jvp_rule(_ConstantPadNd)
+def _constant_pad_jvp(ctx, ta):
+    "The tangent cropped and padded like the input, with zeros."
+    return _ConstantPadNd.apply(ta, pairs=ctx.pairs, value=0)
 
 # %% ../../../nbs/05b_functional.ipynb #5b00002f
 #| code-fold: true

@@ -10,6 +10,7 @@ import numpy as np
 from ..._tensor import Tensor, default_generator
 from ..._tensor import _fmt_shape
 from ...autograd.function import Function
+from ...autograd.forward_ad import jvp_rule, tangent_sum
 
 # %% ../../../nbs/11_attention.ipynb #a11c0013
 @functools.lru_cache(maxsize=64)
@@ -42,6 +43,7 @@ class _ScaledDotProductAttention(Function, arrays=True):
     @staticmethod
     def forward(ctx, q, k, v, mask, scale, is_causal, dropout_p, groups, name):
         ctx.backward_name, ctx.groups = name, groups
+        k_in, v_in = (k, v) if groups != (1, 1) else (None, None)     # (for the jvp)
         if groups != (1, 1):                          # grouped-query attention: share heads
             k, v = np.repeat(k, groups[0], axis=-3), np.repeat(v, groups[1], axis=-3)
         s = q @ np.swapaxes(k, -1, -2)                # the one new (..., L, S) array
@@ -57,14 +59,16 @@ class _ScaledDotProductAttention(Function, arrays=True):
             p_out = p * keep
             p_out *= 1 / (1 - dropout_p) if dropout_p < 1 else 0.0
         else: p_out = p
-        ctx.save_for_backward(q, k, v, p, keep)
-        ctx.scale, ctx.dropout_p = scale, dropout_p
+        saved = (q, k, v, p, keep)
+        if mask is not None or k_in is not None: saved += (mask, k_in, v_in)   # the jvp's
+        ctx.save_for_backward(*saved)
+        ctx.scale, ctx.dropout_p, ctx.is_causal = scale, dropout_p, is_causal
         return p_out @ v
 
 # %% ../../../nbs/11_attention.ipynb #a11c0017
 def _sdpa_backward(ctx, g):
     "dL/dq, dL/dk, dL/dv and dL/dmask of the fused attention, from g = dL/d(output)."
-    q, k, v, p, keep = ctx.saved_tensors
+    q, k, v, p, keep = ctx.saved_tensors[:5]
     nq, nk, nv, nm = ctx.needs_input_grad
     drop = 1 / (1 - ctx.dropout_p) if 0 < ctx.dropout_p < 1 else 0.0
     p_out = p if keep is None else p * keep * drop
@@ -81,6 +85,44 @@ def _sdpa_backward(ctx, g):
             _ungroup(gv, ctx.groups[1]) if nv else None, gmask)
 
 _ScaledDotProductAttention.backward = staticmethod(_sdpa_backward)
+
+# %% ../../../nbs/11_attention.ipynb #a11c00b2
+#| code-fold: true
+def _attention_weights(q, k, mask, scale, is_causal):
+    "softmax(scale * q @ k^T + mask), in Tensor ops; a fully hidden row is all 0."
+    s = (q @ k.transpose(-1, -2)) * scale
+    hidden = _causal_hidden(*s.shape[-2:]) if is_causal else None
+    if mask is not None:
+        if mask.dtype == np.bool_: hidden = ~mask.array
+        else: s = s + mask
+    if hidden is not None: s = s.masked_fill(Tensor._make(hidden), -math.inf)
+    top = s.array.max(axis=-1, keepdims=True, initial=-np.inf)   # any constant shift works
+    top[top == -np.inf] = 0
+    e = (s - Tensor._make(top)).exp()
+    total = e.sum(dim=-1, keepdim=True)
+    return e / total.masked_fill(Tensor._make(total.array == 0), 1.0)
+
+@jvp_rule(_ScaledDotProductAttention)
+def _sdpa_jvp(ctx, tq, tk, tv, tmask):
+    "(D * dP) @ v + (D * P) @ tv, with dP the softmax's tangent of dS (see above)."
+    q, k, v, _, keep, *more = ctx.saved_tensors
+    mask, k_in, v_in = more or (None, None, None)
+    rep = lambda t, n: t if t is None or n == 1 else t.repeat_interleave(n, dim=-3)
+    gk, gv = ctx.groups
+    if k_in is not None: k, v = rep(k_in, gk), rep(v_in, gv)     # heads shared, as forward
+    tk, tv = rep(tk, gk), rep(tv, gv)
+    p = _attention_weights(q, k, mask, ctx.scale, ctx.is_causal)
+    if keep is not None:                 # the forward's own draw
+        drop = 1 / (1 - ctx.dropout_p) if ctx.dropout_p < 1 else 0.0
+        kept = Tensor._make((keep.array * drop).astype(p.dtype))
+    ts = tangent_sum(None if tq is None else tq @ k.transpose(-1, -2),
+                     None if tk is None else q @ tk.transpose(-1, -2))
+    ts = tangent_sum(None if ts is None else ts * ctx.scale, tmask)
+    out = None if tv is None else (p if keep is None else p * kept) @ tv
+    if ts is not None:
+        tp = p * (ts - (p * ts).sum(dim=-1, keepdim=True))       # the softmax's jvp
+        out = tangent_sum(out, (tp if keep is None else tp * kept) @ v)
+    return out
 
 # %% ../../../nbs/11_attention.ipynb #a11c001b
 #| code-fold: true

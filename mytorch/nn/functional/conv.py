@@ -8,6 +8,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from ..._tensor import Tensor, _fmt_shape
 from ...autograd.function import Function
+from ...autograd.forward_ad import jvp_rule, tangent_sum
 from ...ops import squeeze, unsqueeze
 
 # %% ../../../nbs/09_conv.ipynb #0900000d
@@ -71,6 +72,7 @@ class _Convolution(Function, arrays=True):
     backward_name = "ConvolutionBackward0"
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups):
+        x1, w1 = x, w                                      # as given: the jvp's operands
         ctx.one_d = x.ndim == 3                            # conv1d: height 1
         if ctx.one_d: x, w = x[:, :, None], w[:, :, None]
         (N, C, H, W), (O, Cg, kh, kw) = x.shape, w.shape
@@ -81,15 +83,16 @@ class _Convolution(Function, arrays=True):
         y = np.ascontiguousarray(y.reshape(O, N, Ho, Wo).transpose(1, 0, 2, 3))
         if b is not None: y += b.reshape(O, 1, 1)
         need_x, need_w = ctx.needs_input_grad[:2]
-        ctx.save_for_backward(cols if need_w else None, w if need_x else None)
+        ctx.save_for_backward(cols if need_w else None, w1 if need_x else None,
+                              x1 if need_w else None)      # x1, a reference: for the jvp
         ctx.x_shape, ctx.w_shape = x.shape, w.shape
         ctx.conf = stride, pads, dilation, groups
         return y[:, :, 0] if ctx.one_d else y
     @staticmethod
     def backward(ctx, g):
-        cols, w = ctx.saved_tensors
+        cols, w, _ = ctx.saved_tensors
         stride, pads, dilation, groups = ctx.conf
-        if ctx.one_d: g = g[:, :, None]
+        if ctx.one_d: g, w = g[:, :, None], (None if w is None else w[:, :, None])
         N, O, Ho, Wo = g.shape
         g_t = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, O // groups, -1)
         gx = gw = gb = None
@@ -103,6 +106,19 @@ class _Convolution(Function, arrays=True):
         return gx, gw, gb
 
 _convolution = _Convolution.apply   # the node conv2d uses ("Making it fast" refines this)
+
+# %% ../../../nbs/09_conv.ipynb #09000061
+#| code-fold: true
+@jvp_rule(_Convolution)
+def _convolution_jvp(ctx, tx, tw, tb):
+    "Bilinear: conv(ẋ, w) + conv(x, ẇ) + ḃ, the node itself on the tangents."
+    _, w, x = ctx.saved_tensors
+    stride, pads, dilation, groups = ctx.conf
+    conv = lambda a, b: _convolution(a, b, None, stride=stride, pads=pads,
+                                     dilation=dilation, groups=groups)
+    tb = None if tb is None else tb.reshape((-1,) + (1,) * (1 if ctx.one_d else 2))
+    return tangent_sum(None if tx is None else conv(tx, w),
+                       None if tw is None else conv(x, tw), tb)
 
 # %% ../../../nbs/09_conv.ipynb #09000023
 #| code-fold: true
@@ -243,13 +259,14 @@ class _ConvolutionTranspose(Function, arrays=True):
         y = np.ascontiguousarray(y.transpose(1, 0, 2, 3))
         if b is not None: y += b.reshape(-1, 1, 1)
         need_x, need_w = ctx.needs_input_grad[:2]
-        ctx.save_for_backward(x_t if need_w else None, w if need_x else None)
+        ctx.save_for_backward(x_t if need_w else None, w if need_x else None,
+                              x if need_w else None)       # x, a reference: for the jvp
         ctx.x_shape, ctx.w_shape = x.shape, w.shape
-        ctx.conf = stride, pads, dilation, groups
+        ctx.conf, ctx.output_padding = (stride, pads, dilation, groups), output_padding
         return y
     @staticmethod
     def backward(ctx, g):
-        x_t, w = ctx.saved_tensors
+        x_t, w, _ = ctx.saved_tensors
         stride, pads, dilation, groups = ctx.conf
         (N, C, H, W), (_, Og, kh, kw) = ctx.x_shape, ctx.w_shape
         gcols = _im2col(_pad2(g, pads), (kh, kw), stride, dilation)[..., :H, :W]
@@ -300,6 +317,20 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                                     output_padding=out_pad)
     return y if input.ndim == 4 else squeeze(y, 0)
 
+# %% ../../../nbs/09_conv.ipynb #09000064
+#| code-fold: true
+@jvp_rule(_ConvolutionTranspose)
+def _conv_transpose_jvp(ctx, tx, tw, tb):
+    "Bilinear: conv_t(ẋ, w) + conv_t(x, ẇ) + ḃ, the node itself on the tangents."
+    _, w, x = ctx.saved_tensors
+    stride, pads, dilation, groups = ctx.conf
+    conv = lambda a, b: _ConvolutionTranspose.apply(
+        a, b, None, stride=stride, pads=pads, dilation=dilation, groups=groups,
+        output_padding=ctx.output_padding)
+    return tangent_sum(None if tx is None else conv(tx, w),
+                       None if tw is None else conv(x, tw),
+                       None if tb is None else tb.reshape(-1, 1, 1))
+
 # %% ../../../nbs/09_conv.ipynb #0900002f
 def _unfold_array(x, kernel, dilation, padding, stride):
     "im2col in PyTorch's layout: x (N, C, H, W) -> (N, C*kh*kw, L)."
@@ -340,6 +371,7 @@ class _Col2Im(Function, arrays=True):
     @staticmethod
     def forward(ctx, cols, size, kernel, dilation, padding, stride):
         ctx.batched, ctx.conf = cols.ndim == 3, (kernel, dilation, padding, stride)
+        ctx.size = size
         out = _fold_array(cols if ctx.batched else cols[None], size, *ctx.conf)
         return out if ctx.batched else out[0]
     @staticmethod
@@ -428,6 +460,22 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return _Col2Im.apply(input, size=size, kernel=kernel, dilation=dilation,
                          padding=padding, stride=stride)
 
+# %% ../../../nbs/09_conv.ipynb #09000067
+#| code-fold: true
+@jvp_rule(_Im2Col)
+def _im2col_jvp(ctx, tx):
+    "Linear: unfold of the tangent."
+    _, kernel, dilation, padding, stride = ctx.conf
+    return _Im2Col.apply(tx, kernel=kernel, dilation=dilation, padding=padding,
+                         stride=stride)
+
+@jvp_rule(_Col2Im)
+def _col2im_jvp(ctx, tx):
+    "Linear: fold of the tangent."
+    kernel, dilation, padding, stride = ctx.conf
+    return _Col2Im.apply(tx, size=ctx.size, kernel=kernel, dilation=dilation,
+                         padding=padding, stride=stride)
+
 # %% ../../../nbs/09_conv.ipynb #09000059
 def _im2col_per_image(xp, kernel, stride, dilation):
     """The columns of xp (N, C, Hp, Wp) image by image, a contiguous (N, C, kh, kw, Ho, Wo)
@@ -444,6 +492,7 @@ class _ConvolutionPerImage(Function, arrays=True):
     backward_name = "ConvolutionBackward0"
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups):
+        x1, w1 = x, w                                      # as given: the jvp's operands
         ctx.one_d = x.ndim == 3                            # conv1d: height 1
         if ctx.one_d: x, w = x[:, :, None], w[:, :, None]
         (N, C, H, W), (O, Cg, kh, kw) = x.shape, w.shape
@@ -453,12 +502,13 @@ class _ConvolutionPerImage(Function, arrays=True):
         y = np.matmul(w.reshape(groups, O // groups, -1), cols).reshape(N, O, Ho, Wo)
         if b is not None: y += b.reshape(O, 1, 1)
         need_x, need_w = ctx.needs_input_grad[:2]
-        ctx.save_for_backward(cols if need_w else None, w if need_x else None)
+        ctx.save_for_backward(cols if need_w else None, w1 if need_x else None,
+                              x1 if need_w else None)      # x1, a reference: for the jvp
         ctx.shapes, ctx.conf = (x.shape, w.shape), (stride, pads, dilation, groups)
         return y[:, :, 0] if ctx.one_d else y
     @staticmethod
     def backward(ctx, g):
-        cols, w = ctx.saved_tensors
+        cols, w, _ = ctx.saved_tensors
         stride, pads, dilation, groups = ctx.conf
         if ctx.one_d: g = g[:, :, None]
         (N, C, H, W), (O, Cg, kh, kw), (Ho, Wo) = *ctx.shapes, g.shape[2:]
@@ -475,6 +525,9 @@ class _ConvolutionPerImage(Function, arrays=True):
         if ctx.needs_input_grad[2]: gb = g.sum((0, 3)).reshape(O)
         if ctx.one_d: gx, gw = (None if a is None else a[:, :, 0] for a in (gx, gw))
         return gx, gw, gb
+
+# %% ../../../nbs/09_conv.ipynb #0900006a
+jvp_rule(_ConvolutionPerImage)(_convolution_jvp)    # bilinear, as _Convolution
 
 # %% ../../../nbs/09_conv.ipynb #09000054
 def _per_image(x_shape, w_shape, stride, pads, dilation):

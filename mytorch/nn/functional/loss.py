@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 from ..._tensor import Tensor, tensor
 from ...autograd.function import Function
+from ...autograd.forward_ad import jvp_rule, tangent_sum
 from ...ops import where
 from ...pointwise import logsigmoid
 
@@ -115,6 +116,15 @@ class _NllLoss(Function, arrays=True):
         out = np.zeros(ctx.shape, g.dtype)
         out.reshape(-1, ctx.shape[-1])[ctx.pick] = -ctx.wy * g    # scatter into the picks
         return out
+
+# %% ../../../nbs/05c_losses.ipynb #5c0000b2
+#| code-fold: true
+@jvp_rule(_NllLoss)
+def _nll_loss_jvp(ctx, tl):
+    "The op itself on the tangent: it is linear in logp."
+    lead = ctx.shape[:-1]                        # the targets' shape: (N,) or ()
+    return _NllLoss.apply(tl, safe=ctx.pick[1].reshape(lead), wy=ctx.wy.reshape(lead),
+                          reduction=ctx.reduction, total=ctx.total)
 
 # %% ../../../nbs/05c_losses.ipynb #5c000014
 #| code-fold: true
@@ -265,6 +275,15 @@ class _BinaryCrossEntropy(Function, arrays=True):
         with np.errstate(divide="ignore", invalid="ignore"):
             gx = g * (x - t) / np.maximum((1 - x) * x, 1e-12)
             return gx, (g * (np.log1p(-x) - np.log(x)) if ctx.needs_input_grad[1] else None)
+
+# %% ../../../nbs/05c_losses.ipynb #5c0000b4
+#| code-fold: true
+@jvp_rule(_BinaryCrossEntropy)
+def _binary_cross_entropy_jvp(ctx, tx, tt):
+    "(x - t) / max(x (1 - x), 1e-12) * tx + (log(1 - x) - log x) * tt."
+    x, t = ctx.saved_tensors
+    dx = None if tx is None else tx * (x - t) / ((1 - x) * x).clamp(min=1e-12)
+    return tangent_sum(dx, None if tt is None else tt * ((-x).log1p() - x.log()))
 
 # %% ../../../nbs/05c_losses.ipynb #5c00001d
 def _broadcasts_to(shape, target_shape):

@@ -10,6 +10,7 @@ import numpy as np
 from ..._tensor import Tensor, default_generator
 from ..._tensor import _fmt_shape
 from ...autograd.function import Function
+from ...autograd.forward_ad import jvp_rule, tangent_sum
 
 # %% ../../../nbs/09b_normalization.ipynb #9b000007
 def _channel_sum(a):
@@ -60,15 +61,17 @@ class _NativeBatchNorm(Function, arrays=True):
         else:
             invstd = 1 / np.sqrt(running_var.reshape(shape) + eps)
             xhat = x - running_mean.reshape(shape)
+            ctx.running_mean = running_mean.reshape(shape).copy()   # C numbers, for the jvp
         xhat *= invstd                                     # a new array: scaled in place
         y = xhat * weight.reshape(shape) if weight is not None else xhat.copy()
         if bias is not None: y += bias.reshape(shape)
-        ctx.save_for_backward(xhat, invstd, weight)
-        ctx.shape, ctx.m, ctx.training = shape, m, training
+        ctx.save_for_backward(xhat, invstd, weight,                  # x: for the jvp
+                              x if ctx.needs_input_grad[0] else None)
+        ctx.shape, ctx.m, ctx.training, ctx.eps = shape, m, training, eps
         return y
     @staticmethod
     def backward(ctx, g):
-        xhat, invstd, weight = ctx.saved_tensors
+        xhat, invstd, weight, _ = ctx.saved_tensors
         sum_g, sum_gx = _channel_sum(g), _channel_sum(g * xhat)   # = db, dw
         scale = invstd if weight is None else invstd * weight.reshape(ctx.shape)
         gx = None
@@ -76,6 +79,35 @@ class _NativeBatchNorm(Function, arrays=True):
             gx = (_normalize_backward(g, xhat, scale, sum_g, sum_gx, ctx.m)
                   if ctx.training else g * scale)          # eval: constant statistics
         return gx, sum_gx.reshape(-1), sum_g.reshape(-1)
+
+# %% ../../../nbs/09b_normalization.ipynb #9b0000b2
+#| code-fold: true
+def _standardize(x, dims, eps):
+    "(x - mean) * invstd and invstd over `dims` (kept), in Tensor ops: differentiable in x."
+    xc = x - x.mean(dim=dims, keepdim=True)
+    invstd = ((xc * xc).mean(dim=dims, keepdim=True) + eps).rsqrt()
+    return xc * invstd, invstd
+
+def _standardize_jvp(tx, xhat, invstd, dims):
+    "The tangent of x-hat: invstd * (tx - mean(tx) - xhat * mean(tx * xhat))."
+    return invstd * (tx - tx.mean(dim=dims, keepdim=True)
+                     - xhat * (tx * xhat).mean(dim=dims, keepdim=True))
+
+@jvp_rule(_NativeBatchNorm)
+def _batch_norm_jvp(ctx, tx, tw, tb):
+    "weight * d(x-hat) + x-hat * tw + tb, per channel."
+    xhat, invstd, weight, x = ctx.saved_tensors
+    dims, dx = (0, *range(2, len(ctx.shape))), None
+    if x is not None:                # x has a tangent, or double backward differentiates x
+        if ctx.training:
+            xhat, invstd = _standardize(x, dims, ctx.eps)
+            if tx is not None: dx = _standardize_jvp(tx, xhat, invstd, dims)
+        else:                            # the running statistics: constants
+            xhat = (x - Tensor._make(ctx.running_mean)) * invstd
+            if tx is not None: dx = tx * invstd
+        if dx is not None and weight is not None: dx = dx * weight.reshape(ctx.shape)
+    return tangent_sum(dx, None if tw is None else xhat * tw.reshape(ctx.shape),
+                       None if tb is None else tb.reshape(ctx.shape))
 
 # %% ../../../nbs/09b_normalization.ipynb #9b000010
 #| code-fold: true
@@ -158,12 +190,13 @@ class _NativeLayerNorm(Function, arrays=True):
         xhat *= invstd
         y = xhat * weight if weight is not None else xhat.copy()
         if bias is not None: y += bias
-        ctx.save_for_backward(xhat, invstd, weight)
-        ctx.k, ctx.m = k, m
+        ctx.save_for_backward(xhat, invstd, weight,                  # x: for the jvp
+                              x if ctx.needs_input_grad[0] else None)
+        ctx.k, ctx.m, ctx.eps = k, m, eps
         return y
     @staticmethod
     def backward(ctx, g):
-        xhat, invstd, weight = ctx.saved_tensors
+        xhat, invstd, weight, _ = ctx.saved_tensors
         lead = tuple(range(g.ndim - ctx.k))                # the dims weight broadcasts over
         gw = (g * xhat).sum(axis=lead) if ctx.needs_input_grad[1] else None
         gb = g.sum(axis=lead) if ctx.needs_input_grad[2] else None
@@ -173,6 +206,20 @@ class _NativeLayerNorm(Function, arrays=True):
             gx = _normalize_backward(gxhat, xhat, invstd, sum_(gxhat), sum_(gxhat * xhat),
                                      ctx.m)
         return gx, gw, gb
+
+# %% ../../../nbs/09b_normalization.ipynb #9b0000b4
+#| code-fold: true
+@jvp_rule(_NativeLayerNorm)
+def _layer_norm_jvp(ctx, tx, tw, tb):
+    "weight * d(x-hat) + x-hat * tw + tb, statistics over the last k dims."
+    xhat, invstd, weight, x = ctx.saved_tensors
+    dims, dx = tuple(range(-ctx.k, 0)), None
+    if x is not None:                    # recomputed from x: differentiable (see BatchNorm)
+        xhat, invstd = _standardize(x, dims, ctx.eps)
+        if tx is not None:
+            dx = _standardize_jvp(tx, xhat, invstd, dims)
+            if weight is not None: dx = dx * weight
+    return tangent_sum(dx, None if tw is None else xhat * tw, tb)
 
 # %% ../../../nbs/09b_normalization.ipynb #9b000020
 #| code-fold: true
@@ -225,12 +272,13 @@ class _NativeGroupNorm(Function, arrays=True):
         shape = (1, C) + (1,) * (x.ndim - 2)
         y = xhat * weight.reshape(shape) if weight is not None else xhat.copy()
         if bias is not None: y += bias.reshape(shape)
-        ctx.save_for_backward(xhat, invstd, weight)
-        ctx.grouped, ctx.shape = (N, groups, m), shape
+        ctx.save_for_backward(xhat, invstd, weight,                  # x: for the jvp
+                              x if ctx.needs_input_grad[0] else None)
+        ctx.grouped, ctx.shape, ctx.eps = (N, groups, m), shape, eps
         return y
     @staticmethod
     def backward(ctx, g):
-        xhat, invstd, weight = ctx.saved_tensors
+        xhat, invstd, weight, _ = ctx.saved_tensors
         gw = _channel_sum(g * xhat).reshape(-1) if ctx.needs_input_grad[1] else None
         gb = _channel_sum(g).reshape(-1) if ctx.needs_input_grad[2] else None
         gx = None
@@ -241,6 +289,23 @@ class _NativeGroupNorm(Function, arrays=True):
             gx = _normalize_backward(gxhat, xhat, invstd, sum_(gxhat), sum_(gxhat * xhat),
                                      ctx.grouped[2]).reshape(g.shape)
         return gx, gw, gb
+
+# %% ../../../nbs/09b_normalization.ipynb #9b0000b6
+#| code-fold: true
+@jvp_rule(_NativeGroupNorm)
+def _group_norm_jvp(ctx, tx, tw, tb):
+    "weight * d(x-hat) + x-hat * tw + tb, statistics over each (example, group)."
+    xhat, invstd, weight, x = ctx.saved_tensors
+    dx = None
+    if x is not None:                    # recomputed from x: differentiable (see BatchNorm)
+        xhat, invstd = _standardize(x.reshape(ctx.grouped), (-1,), ctx.eps)
+        if tx is not None:
+            dx = _standardize_jvp(tx.reshape(ctx.grouped), xhat, invstd, (-1,))
+            dx = dx.reshape(x.shape)
+            if weight is not None: dx = dx * weight.reshape(ctx.shape)
+        xhat = xhat.reshape(x.shape)
+    return tangent_sum(dx, None if tw is None else xhat * tw.reshape(ctx.shape),
+                       None if tb is None else tb.reshape(ctx.shape))
 
 # %% ../../../nbs/09b_normalization.ipynb #9b000025
 #| code-fold: true

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from ..._tensor import Tensor, _fmt_shape
 from ...autograd.function import Function
+from ...autograd.forward_ad import jvp_rule
 
 # %% ../../../nbs/09a_pooling.ipynb #9a000005
 def _pool_out_size(n, k, s, p, d=1, ceil_mode=False):
@@ -203,6 +204,21 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     _supported("max_pool2d", input, ints="all")
     return _max_pool(input, *args, return_indices)
 
+# %% ../../../nbs/09a_pooling.ipynb #9a000051
+#| code-fold: true
+def _take_at(t, index, shape):
+    "Tensor t of `shape` (..., H, W) read at the flat (H, W) index of each output."
+    planes, hw = math.prod(shape[:-2]), shape[-2] * shape[-1]
+    flat = index.reshape(planes, -1)
+    out = t.reshape(planes, hw).gather(1, np.minimum(flat, hw - 1))
+    if index.size and index.max() >= hw: out = out.masked_fill(Tensor._make(flat >= hw), 0)
+    return out.reshape(index.shape)
+
+@jvp_rule(_MaxPool2d)
+def _max_pool_jvp(ctx, tx):
+    "ẏ = ẋ at each window's winner (forward's indices, constants)."
+    return _take_at(tx, ctx.saved_tensors[0].array, ctx.shape)
+
 # %% ../../../nbs/09a_pooling.ipynb #9a00001a
 def _window_sizes(n, k, s, p, out, count_include_pad):
     "How many elements each window along one dimension averages over."
@@ -219,6 +235,7 @@ class _AvgPool2d(Function, arrays=True):
     def forward(ctx, x, k, s, p, out, div):
         widths = _pad_widths(x.shape, k, s, p, (1, 1), out)
         ctx.args, ctx.widths, ctx.shape = (k, s, out, div), widths, x.shape
+        ctx.p = p                                   # for the jvp
         win = _windows(np.pad(x, widths) if any(map(any, widths)) else x, k, s, (1, 1), out)
         total = win[..., 0, 0].astype(np.float32 if x.dtype == np.float16 else x.dtype)
         for i in range(k[0]):
@@ -257,6 +274,14 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                * _window_sizes(W, k[1], s[1], p[1], out[1], count_include_pad))
     return _AvgPool2d.apply(input, k=k, s=s, p=p, out=out, div=div)
 
+# %% ../../../nbs/09a_pooling.ipynb #9a000054
+#| code-fold: true
+@jvp_rule(_AvgPool2d)
+def _avg_pool_jvp(ctx, tx):
+    "Linear: the same pooling of the tangent."
+    k, s, out, div = ctx.args
+    return _AvgPool2d.apply(tx, k=k, s=s, p=ctx.p, out=out, div=div)
+
 # %% ../../../nbs/09a_pooling.ipynb #9a00001f
 def _bins(n, out):
     "Adaptive pooling's range [start, end) for each of `out` outputs over n inputs."
@@ -278,6 +303,7 @@ class _AdaptiveAvgPool2d(Function, arrays=True):
         bh = _bin_matrix(x.shape[-2], out[0], x.dtype)
         bw = _bin_matrix(x.shape[-1], out[1], x.dtype)
         ctx.bh, ctx.bw, ctx.size = bh, bw, bh.sum(1)[:, None] * bw.sum(1)
+        ctx.out = out                               # for the jvp
         return (bh @ x @ bw.T) / ctx.size
     @staticmethod
     def backward(ctx, g):
@@ -324,6 +350,13 @@ def adaptive_avg_pool2d(input, output_size):
     out = _adaptive_args("adaptive_avg_pool2d", input, output_size)
     if out == (1, 1): return input.mean((-2, -1), keepdim=True)    # global: PyTorch's mean
     return _AdaptiveAvgPool2d.apply(input, out=out)
+
+# %% ../../../nbs/09a_pooling.ipynb #9a000057
+#| code-fold: true
+@jvp_rule(_AdaptiveAvgPool2d)
+def _adaptive_avg_pool_jvp(ctx, tx):
+    "Linear: the same pooling of the tangent."
+    return _AdaptiveAvgPool2d.apply(tx, out=ctx.out)
 
 # %% ../../../nbs/09a_pooling.ipynb #9a000028
 def _adaptive_max_arrays(x, out):
@@ -443,7 +476,7 @@ class _MaxUnpool2d(Function, arrays=True):
     @staticmethod
     def forward(ctx, x, index, size):
         planes = math.prod(x.shape[:-2])
-        ctx.index, ctx.shape = index.reshape(planes, -1), x.shape
+        ctx.index, ctx.shape, ctx.size = index.reshape(planes, -1), x.shape, size
         out = np.zeros((planes, size[0] * size[1]), x.dtype)
         np.put_along_axis(out, ctx.index, x.reshape(planes, -1), axis=1)
         return out.reshape(x.shape[:-2] + size)
@@ -499,6 +532,13 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     _supported("max_unpool2d", input, ints="none")
     return _MaxUnpool2d.apply(input, index=indices.array, size=size)
 
+# %% ../../../nbs/09a_pooling.ipynb #9a00005a
+#| code-fold: true
+@jvp_rule(_MaxUnpool2d)
+def _max_unpool_jvp(ctx, tx):
+    "Linear: the tangent written at the same indices."
+    return _MaxUnpool2d.apply(tx, index=ctx.index, size=ctx.size)
+
 # %% ../../../nbs/09a_pooling.ipynb #9a000041
 def _tiles(x, k, s, out):
     "For windows that do not overlap: the (..., OH, OW) slice of x at each window position."
@@ -546,3 +586,19 @@ def _max_pool(input, k, s, p, d, out, return_indices):
         if best.dtype.kind != "f" or not np.isnan(best).any():
             return _TileMaxPool2d.apply(input, best=best, k=k, s=s, out=out)
     return _max_pool_general(input, k, s, p, d, out, return_indices)
+
+# %% ../../../nbs/09a_pooling.ipynb #9a00005d
+#| code-fold: true
+def _tile_winners(x, best, k, s, out):
+    "The flat (H, W) index of the first element of each window equal to its maximum."
+    tiles = _tiles(x, k, s, out)
+    pos = np.full(best.shape, len(tiles) - 1)           # none equal (no NaN here): the last
+    for q in range(len(tiles) - 2, -1, -1): pos = np.where(tiles[q] == best, q, pos)
+    rows = np.arange(out[0])[:, None] * s[0] + pos // k[1]
+    return rows * x.shape[-1] + np.arange(out[1]) * s[1] + pos % k[1]
+
+@jvp_rule(_TileMaxPool2d)
+def _tile_max_pool_jvp(ctx, tx):
+    "ẏ = ẋ at each window's first maximum (found again, as constants)."
+    x, best = (t.array for t in ctx.saved_tensors)
+    return _take_at(tx, _tile_winners(x, best, *ctx.args), x.shape)
