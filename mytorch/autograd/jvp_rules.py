@@ -18,6 +18,7 @@ from .. import ops, pointwise, indexing, creation, views
 from . import inplace
 
 # %% ../../nbs/04f_jvp_rules.ipynb #4ef33776
+#| code-fold: true
 def _over(ctx, t):
     "`t` summed over a reduction's dims, which are kept or dropped as its forward did."
     return t.sum(dim=ctx.dims, keepdim=ctx.keepdim) if t.ndim and ctx.dims else t
@@ -37,6 +38,7 @@ def _const(arr, dtype=None):
     arr = np.asarray(arr)
     return Tensor._make(arr if dtype is None else arr.astype(dtype))
 
+# %% ../../nbs/04f_jvp_rules.ipynb #4ef33777
 @jvp_rule(Expand)
 def _expand_jvp(ctx, ta): return ta       # the mechanism broadcasts it to the output
 
@@ -50,7 +52,7 @@ def _amax_jvp(ctx, ta):
 
 @jvp_rule(TakeAlongDim)
 def _take_along_dim_jvp(ctx, ta):
-    "The tangent at the picked index (max and min with a dim; sort, topk, kthvalue too)."
+    "The tangent at the picked index (max and min with a dim; 04c gives sort its own copy)."
     return TakeAlongDim.apply(ta, index=ctx.index, dim=ctx.dim, keepdim=ctx.keepdim)
 
 # %% ../../nbs/04f_jvp_rules.ipynb #1250dcf1
@@ -81,11 +83,13 @@ def _logsumexp_jvp(ctx, ta):
     return _over(ctx, ta * (x - _kept(ctx, x, out)).exp())
 
 # %% ../../nbs/04f_jvp_rules.ipynb #5b2b9af8
+#| code-fold: true
 @jvp_rule(Norm)
 def _norm_jvp(ctx, ta):
     "sum(sign(x) |x|^(p-1) tx) / y^(p-1), with the VJP's values at 0; p = inf: as amax."
     x, out = ctx.saved_tensors
-    p, sign = ctx.p, _const(ops._sgn(x.array))
+    xa = x.array
+    p, sign = ctx.p, _const(np.sign(np.where(xa != xa, 0, xa)))   # 0 at NaN, as sgn
     if p == 1: return _over(ctx, ta * sign)
     if p == math.inf:
         a = x.array
@@ -100,6 +104,7 @@ def _norm_jvp(ctx, ta):
     num = (w * ta).sum(dim=ctx.dims, keepdim=True) if x.ndim else w * ta
     return _dropped(ctx, (num / scale.masked_fill(zy, 1)).masked_fill(zy, 0))
 
+# %% ../../nbs/04f_jvp_rules.ipynb #5b2b9af9
 def _others_product(x, d):
     """For each element, the product of the other elements along dim `d`: prefix products
     times suffix products, exact when an element is zero."""
@@ -118,6 +123,7 @@ def _prod_jvp(ctx, ta):
     return _over(ctx, ta * others)
 
 # %% ../../nbs/04f_jvp_rules.ipynb #d7a81940
+#| code-fold: true
 @jvp_rule(Reshape)
 def _reshape_jvp(ctx, ta): return Reshape.apply(ta, shape=ctx.new_shape)
 
@@ -150,6 +156,7 @@ def _masked_fill_jvp(ctx, ta, tv):
     return Where.apply(ctx.mask, tv, 0.0 if ta is None else ta)
 
 # %% ../../nbs/04f_jvp_rules.ipynb #46ecf8f2
+#| code-fold: true
 @jvp_rule(Cat)
 def _cat_jvp(ctx, *tangents):
     "The tangents concatenated, zeros for an input without one."
@@ -176,6 +183,7 @@ def _where_jvp(ctx, _, tx, ty):
     return Where.apply(cond, 0.0 if tx is None else tx, 0.0 if ty is None else ty)
 
 # %% ../../nbs/04f_jvp_rules.ipynb #00d0d0a3
+#| code-fold: true
 @jvp_rule(Clamp)
 def _clamp_jvp(ctx, ta, *_):
     "The tangent where lo <= x <= hi (boundaries included, as the VJP), else 0."
@@ -195,6 +203,7 @@ def _maximum_jvp(ctx, ta, tb):
               for lose in (ctx.loses(a, b), ctx.loses(b, a)))
     return tangent_sum(None if ta is None else ta * wa, None if tb is None else tb * wb)
 
+# %% ../../nbs/04f_jvp_rules.ipynb #00d0d0a4
 @jvp_rule(Softmax)
 def _softmax_jvp(ctx, ta):
     "s * (tx - sum(s * tx))."
@@ -208,6 +217,7 @@ def _log_softmax_jvp(ctx, ta):
     return ta - (y.exp() * ta).sum(dim=ctx.axis, keepdim=True)
 
 # %% ../../nbs/04f_jvp_rules.ipynb #952e3f91
+#| code-fold: true
 @jvp_rule(views.MatrixTranspose)
 def _t_jvp(ctx, ta): return views.MatrixTranspose.apply(ta)
 
@@ -217,27 +227,17 @@ def _contiguous_jvp(ctx, ta): return views.Contiguous.apply(ta)
 @jvp_rule(views.Unfold)
 def _unfold_jvp(ctx, ta): return views.Unfold.apply(ta, **ctx.params)
 
-# %% ../../nbs/04f_jvp_rules.ipynb #864c0301
-@jvp_rule(inplace.Fill)
-def _fill_jvp(ctx, ta, tv): return tv             # a 0-d value's tangent, broadcast
-
-@jvp_rule(inplace.CopySlices)
-def _copy_slices_jvp(ctx, tb, ts):
-    "The base's tangent (zeros if none), with the view's part set to the source's tangent."
-    base = tb.clone() if tb is not None else Tensor._make(np.zeros(ctx.shape, ts.dtype))
-    return inplace.CopySlices.apply(base, 0.0 if ts is None else ts, view=ctx.view)
-
 # %% ../../nbs/04f_jvp_rules.ipynb #90c3f5be
 _TENSOR_DF = {   # f' on tensors, of the value `uses` names (as 04b's `df` on arrays)
-    Exp2:       lambda y: y * pointwise._LN2,
+    Exp2:       lambda y: y * math.log(2),
     Expm1:      lambda y: y + 1,
-    Log2:       lambda x: 1 / (x * pointwise._LN2),
-    Log10:      lambda x: 1 / (x * pointwise._LN10),
+    Log2:       lambda x: 1 / (x * math.log(2)),
+    Log10:      lambda x: 1 / (x * math.log(10)),
     Log1P:      lambda x: 1 / (1 + x),
     Rsqrt:      lambda y: -0.5 * y ** 3,
     Reciprocal: lambda y: -y * y,
     Tan:        lambda y: 1 + y * y,
-    Erf:        lambda x: pointwise._2_SQRT_PI * (-x * x).exp(),
+    Erf:        lambda x: 2 / math.sqrt(math.pi) * (-x * x).exp(),
 }
 for _cls, _tdf in _TENSOR_DF.items():
     _tdf.__doc__ = (f"d/dx of {_cls.__name__} with tensor ops, in terms of {_cls.uses}: "
@@ -271,7 +271,7 @@ def _remainder_jvp(ctx, ta, tb):
     return tangent_sum(ta, -tb * q)
 
 @jvp_rule(ClampMin, ClampMax)
-def _clamp_jvp(ctx, ta, tb):
+def _clamp_bound_jvp(ctx, ta, tb):
     "The tangent of the operand picked: a where to_a (ties included), else the bound."
     a, bound = (s.array for s in ctx.saved_tensors)
     to_a = Tensor._make(np.asarray(ctx.to_a(a, bound)))
@@ -305,20 +305,8 @@ def _softplus_jvp(ctx, ta):
     past = Tensor._make(bx.array > ctx.threshold)
     return ops.where(past, ta, ta * (x * ctx.beta).sigmoid())
 
-# %% ../../nbs/04f_jvp_rules.ipynb #ca0d1ce2
-@jvp_rule(RandomSample)
-def _random_sample_jvp(ctx, *tangents):
-    "The drawn values do not move with the parameters: tangent 0."
-    return None
-
-@jvp_rule(creation._SampleWithoutDerivative)
-def _sample_without_derivative_jvp(ctx, *tangents):
-    "No derivative (PyTorch's NotImplemented node): raise, as backward does."
-    raise NotImplementedError(
-        "bernoulli: forward-mode AD of bernoulli(input, p) is not supported (as in "
-        "PyTorch); hint: detach() the input, or pass the probabilities as input")
-
 # %% ../../nbs/04f_jvp_rules.ipynb #92ae84a6
+#| code-fold: true
 def _zeros(shape, like):
     "Constant zeros of `shape` in the dtype of `like`: a missing tangent, made explicit."
     return Tensor._make(np.zeros(shape, like.dtype))
@@ -365,6 +353,7 @@ def _sorted_jvp(ctx, ta):
     return TakeAlongDim.apply(ta, index=ctx.index, dim=ctx.dim, keepdim=ctx.keepdim)
 
 # %% ../../nbs/04f_jvp_rules.ipynb #254d4d48
+#| code-fold: true
 @jvp_rule(Flip)
 def _flip_jvp(ctx, ta): return Flip.apply(ta, dims=ctx.dims)
 
@@ -436,3 +425,26 @@ def _einsum_jvp(ctx, *tangents):
     return tangent_sum(*(Einsum.apply(*xs[:k], t, *xs[k + 1:], subs=ctx.subs,
                                       out=ctx.out, size=ctx.size)
                          for k, t in enumerate(tangents) if t is not None))
+
+# %% ../../nbs/04f_jvp_rules.ipynb #ca0d1ce2
+@jvp_rule(RandomSample)
+def _random_sample_jvp(ctx, *tangents):
+    "The drawn values do not move with the parameters: tangent 0."
+    return None
+
+@jvp_rule(creation._SampleWithoutDerivative)
+def _sample_without_derivative_jvp(ctx, *tangents):
+    "No derivative (PyTorch's NotImplemented node): raise, as backward does."
+    raise NotImplementedError(
+        "bernoulli: forward-mode AD of bernoulli(input, p) is not supported (as in "
+        "PyTorch); hint: detach() the input, or pass the probabilities as input")
+
+# %% ../../nbs/04f_jvp_rules.ipynb #864c0301
+@jvp_rule(inplace.Fill)
+def _fill_jvp(ctx, ta, tv): return tv             # a 0-d value's tangent, broadcast
+
+@jvp_rule(inplace.CopySlices)
+def _copy_slices_jvp(ctx, tb, ts):
+    "The base's tangent (zeros if none), with the view's part set to the source's tangent."
+    base = tb.clone() if tb is not None else Tensor._make(np.zeros(ctx.shape, ts.dtype))
+    return inplace.CopySlices.apply(base, 0.0 if ts is None else ts, view=ctx.view)
