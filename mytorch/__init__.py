@@ -25,7 +25,7 @@ _NOT_TOP_LEVEL = {
     "add_to_class", "bool_", "to", "backward", "retain_grad", "unbroadcast", "norm_dims", "expand_back",
     "as_floating", "apply_inplace", "has_internal_overlap", "replay_view", "GradScope", "one_dim",
     "add_", "sub_", "mul_", "div_", "copy_", "unfold", "logsigmoid", "softplus", "size", "dim", "item",
-    "tolist", "requires_grad_", "saved_unless_freed", "dual_hooks", "accumulate_grad", "run_backward", "sum_to",
+    "tolist", "requires_grad_", "saved_unless_freed", "dual_hooks", "accumulate_grad", "run_backward", "sum_to", "graph_dependencies",
 }
 
 def _export(module):

@@ -14,7 +14,7 @@ from mytorch import Tensor
 from mytorch.autograd import Function, gradcheck
 from mytorch.autograd.engine import unbroadcast
 from mytorch.autograd.gradcheck import GradcheckError
-from mytorch.autograd.engine import _graph_dependencies
+from mytorch.autograd.engine import graph_dependencies as _graph_dependencies
 
 
 def test_100k_op_chain_backpropagates():

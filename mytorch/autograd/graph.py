@@ -38,17 +38,19 @@ def _saved_sources(node):
     return out
 
 # %% ../../nbs/04g_higher_order.ipynb #2d4d9479
-def _node_jvp(node, sources, u, i):
+def _node_jvp(node, sources, u, i, sourced=None):
     """The node's jvp with tangent `u` for input `i` only, reading the saved values from
-    `sources` (tensors, one per saved value that has a source, in order)."""
+    `sources` (tensors, one per saved value that has a source, in order). `sourced`: which
+    saved values have one (`GradOf` notes it once; else found with `_saved_sources`)."""
     if getattr(type(node), "jvp", None) is None:
         raise NotImplementedError(
             f"{node.name()}: its gradient cannot be differentiated again: the op has no "
             "forward-mode rule (jvp) in mytorch, which double backward uses; hint: "
             "differentiate a composition of simpler ops instead")
     saved, it = [], iter(sources)
-    for s, src in zip(node.saved_tensors, _saved_sources(node)):
-        saved.append(next(it) if src is not None else
+    if sourced is None: sourced = [s is not None for s in _saved_sources(node)]
+    for s, has_source in zip(node.saved_tensors, sourced):
+        saved.append(next(it) if has_source else
                      Tensor._make(s) if isinstance(s, np.ndarray) else s)
     tangents = [None] * len(node.next_functions)
     tangents[i] = u
@@ -57,7 +59,7 @@ def _node_jvp(node, sources, u, i):
 def _second_order(ctx, g, sources, u, create_graph):
     """The VJP of `GradOf` (gradient J_i^T g of node input i) for cotangent `u`:
     d/dg = J_i u (the node's jvp), d/d(sources) = grad of <g, J_i u>. All tensors."""
-    t = _node_jvp(ctx.node, sources, u, ctx.i)
+    t = _node_jvp(ctx.node, sources, u, ctx.i, ctx.sourced)
     if t is None: t = Tensor._make(np.zeros(g.shape, g.dtype))
     elif tuple(t.shape) != tuple(g.shape): t = t.expand(g.shape)
     wanted = [k for k, s in enumerate(sources) if s._requires_grad]
@@ -74,9 +76,9 @@ class GradOf(Function, arrays=True):
     `create_graph=True` records. Forward is the node's backward (on arrays, so first-order
     speed); the backward of that backward uses the node's `jvp`."""
     @staticmethod
-    def forward(ctx, g, *sources, node, i, value):
+    def forward(ctx, g, *sources, node, i, value, sourced):
         "Records the node and input; `value` is the gradient the node's backward computed."
-        ctx.node, ctx.i = node, i
+        ctx.node, ctx.i, ctx.sourced = node, i, sourced
         ctx.backward_name = f"{node.name()}Backward"
         ctx.save_for_backward(g, *sources)
         return value
@@ -127,12 +129,13 @@ def _differentiable_backward(node, g):
     grads = node.backward(node, g.array)
     if type(grads) is not tuple: grads = (grads,)
     if len(grads) != len(node.next_functions): return grads   # the sweep reports it
-    sources = [s for s in _saved_sources(node) if s is not None]
+    found = _saved_sources(node)
+    sources, sourced = [s for s in found if s is not None], [s is not None for s in found]
     out = []
     for i, (gi, nxt) in enumerate(zip(grads, node.next_functions)):
         if gi is None or nxt is None: out.append(None); continue
         gi = unbroadcast(np.asarray(gi), node.input_shapes[i])
-        out.append(GradOf.apply(g, *sources, node=node, i=i, value=gi))
+        out.append(GradOf.apply(g, *sources, node=node, i=i, value=gi, sourced=sourced))
     return tuple(out)
 
 # %% ../../nbs/04g_higher_order.ipynb #65bd88a6
@@ -201,22 +204,10 @@ Tensor.retain_grad = tensor_retain_grad
 
 # %% ../../nbs/04g_higher_order.ipynb #1e405940
 #| code-fold: true
-def _dependencies(roots):
-    "How many edges lead into each node reachable from `roots` (its consumers)."
-    deps, stack = {}, []
-    for r in roots:
-        if not isinstance(r, Tensor) and r not in deps: deps[r] = 0; stack.append(r)
-    while stack:
-        for nxt in stack.pop().next_functions:
-            if nxt is None or isinstance(nxt, Tensor): continue
-            if nxt in deps: deps[nxt] += 1
-            else: deps[nxt] = 1; stack.append(nxt)
-    return deps
-
 def _pruned_dependencies(roots, capture):
-    """`_dependencies` for `autograd.grad`: only the nodes on a path to a wanted tensor
-    (`capture`), and for each whether it passes a gradient on (a wanted tensor lies
-    further down). The sweep never goes past what it was asked for."""
+    """Chapter 3's `graph_dependencies`, for `autograd.grad`: only the nodes on a path to
+    a wanted tensor (`capture`), and for each whether it passes a gradient on (a wanted
+    tensor lies further down). The sweep never goes past what it was asked for."""
     passes, stack = {}, [(r, False) for r in roots if not isinstance(r, Tensor)]
     while stack:                        # post-order: children are decided first
         node, children_done = stack.pop()
@@ -275,7 +266,8 @@ def _wrong_count(node, in_grads):
 def run_backward(roots, grads, retain_graph=False, create_graph=False, capture=None):
     """The reverse sweep from several roots (nodes, or leaf tensors) with their gradients.
     `capture`: {node or leaf: None} to fill with gradients instead of touching `.grad`."""
-    if capture is None: deps, passes = _dependencies(roots), None
+    nodes = [r for r in roots if not isinstance(r, Tensor)]
+    if capture is None: deps, passes = graph_dependencies(*nodes), None     # chapter 3's
     else: deps, passes = _pruned_dependencies(roots, capture)
     pending, leaf_grads = _seed(roots, grads)
     ready = [r for r in pending if deps.get(r) == 0]

@@ -243,8 +243,10 @@ def _mark_view(v, src, op, params):
     base = src if src._base is None else src._base
     v._version, v._base, v._view = src._version, base, src._view + ((op, params),)
     v._view_ver, v._view_grad = src._version.value, is_grad_enabled()
-    v._fw_root = src if not _follows_root(src) else _fw_root(src)
-    v._fw_mark, v._fw_ver = v._fw, v._view_ver
+    v._fw_ver = v._view_ver
+    if src._fw is not None or src._fw_root is not None or v._fw is not None:  # forward mode
+        v._fw_root = src if not _follows_root(src) else _fw_root(src)   # (else: the
+        v._fw_mark = v._fw                                             # defaults say it)
 
 def _apply_view(cls, *args, **params):
     "`apply` for a view op: when NumPy gave a view, the result shares the input's storage."
